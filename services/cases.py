@@ -1,0 +1,161 @@
+"""Commands and queries on cases: start, withdraw, look up, list."""
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from typing import Any
+
+from sqlalchemy import func
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from services import audit
+from services import authz
+from services import numbering
+from services import progress
+from services.db import utcnow
+from services.errors import InvalidInput
+from services.errors import NotAllowed
+from services.errors import NotFound
+from services.errors import ProcessFailure
+from services.models import HumanTask
+from services.models import ProcessInstance
+from services.models import ProcessVersion
+from services.models import User
+from services.runtime import Runtime
+from services.status import WITHDRAWN_OUTCOME
+from services.status import AuditType
+from services.status import InstanceStatus
+from services.status import TaskStatus
+from workflows.calendar import VIETNAM_TZ
+from workflows.engine import StepLog
+from workflows.errors import EngineStepFailed
+from workflows.messages import FieldError
+
+
+def latest_versions(session: Session) -> list[ProcessVersion]:
+    """The newest version of every deployed process."""
+    newest = select(ProcessVersion.process_key, func.max(ProcessVersion.version).label("v")).group_by(
+        ProcessVersion.process_key).subquery()
+    query = select(ProcessVersion).join(newest, (ProcessVersion.process_key == newest.c.process_key)
+                                        & (ProcessVersion.version == newest.c.v)).order_by(ProcessVersion.process_key)
+    return list(session.scalars(query))
+
+
+def latest_version(session: Session, process_key: str) -> ProcessVersion:
+    """The newest version of ``process_key``."""
+    version = session.scalar(select(ProcessVersion).where(ProcessVersion.process_key == process_key)
+                             .order_by(ProcessVersion.version.desc()).limit(1))
+    if version is None:
+        raise NotFound("process")
+    return version
+
+
+def startable_versions(session: Session, user: User) -> list[ProcessVersion]:
+    """The processes ``user`` may start (their groups own the start lane)."""
+    return [v for v in latest_versions(session) if can_start(user, v)]
+
+
+def can_start(user: User, version: ProcessVersion) -> bool:
+    """True when ``user`` may start a case of ``version``."""
+    return (user.is_active and not user.groups & authz.WRITE_FORBIDDEN_GROUPS
+            and version.start_group is not None and version.start_group in user.groups)
+
+
+def start_case(session: Session, runtime: Runtime, actor: User, process_key: str,
+               data: dict[str, Any] | None = None, at: dt.datetime | None = None) -> ProcessInstance:
+    """Open a new case of the newest version of ``process_key``; ``data`` pre-fills its first form."""
+    version = latest_version(session, process_key)
+    if not can_start(actor, version):
+        raise NotAllowed()
+    at = at or utcnow()
+    definition = runtime.definition(version)
+    try:
+        case, log = runtime.engine.start(definition, {}, at)
+    except EngineStepFailed as exc:
+        raise ProcessFailure(str(exc), exc.task_name) from exc
+    if data:
+        _prefill(runtime, case, data)
+    instance = ProcessInstance(
+        business_key=numbering.business_key(session, at.astimezone(VIETNAM_TZ).year), process_version_id=version.id,
+        version=version, process_key=process_key, status=InstanceStatus.RUNNING, state="",
+        state_token=uuid.uuid4().hex, started_by_id=actor.id, started_by=actor, started_at=at, updated_at=at,
+        unit=actor.unit)
+    session.add(instance)
+    session.flush()
+    progress.record(session, runtime, instance, case, log, audit.AuditEntry(
+        type=AuditType.STARTED, actor=actor.username, at=at, state_hash=case.fingerprint(),
+        data=dict(data or {}), routing=log.routing))
+    progress.flush_or_conflict(session)
+    return instance
+
+
+def _prefill(runtime: Runtime, case: Any, data: dict[str, Any]) -> None:
+    ready = case.ready_tasks()
+    form = case.form(ready[0].name) if ready else None
+    allowed = set(form.schema.get("properties", {})) if form else set()
+    unknown = sorted(set(data) - allowed)
+    if unknown:
+        raise InvalidInput([FieldError(k, "unknown_field") for k in unknown])
+    runtime.engine.prefill(case, ready[0].id, data)
+
+
+def withdraw_case(session: Session, runtime: Runtime, actor: User, instance_id: int, reason: str,
+                  at: dt.datetime | None = None) -> ProcessInstance:
+    """Withdraw a running case ("Rút hồ sơ"); only the officer who started it may."""
+    instance = session.get(ProcessInstance, instance_id)
+    if instance is None:
+        raise NotFound("instance")
+    if instance.started_by_id != actor.id or actor.groups & authz.WRITE_FORBIDDEN_GROUPS:
+        raise NotAllowed()
+    if instance.status != InstanceStatus.RUNNING:
+        raise InvalidInput([FieldError("status", "invalid", text=("Hồ sơ đã kết thúc", "The case has ended"))])
+    if not reason.strip():
+        raise InvalidInput([FieldError("reason", "required")])
+    at = at or utcnow()
+    case = runtime.checkout(instance)
+    runtime.engine.cancel(case)
+    instance.status, instance.outcome = InstanceStatus.CANCELLED, WITHDRAWN_OUTCOME
+    instance.completed_at = at
+    progress.record(session, runtime, instance, case, StepLog(), audit.AuditEntry(
+        type=AuditType.WITHDRAWN, actor=actor.username, at=at, state_hash=case.fingerprint(),
+        data={"reason": reason.strip()}))
+    progress.flush_or_conflict(session)
+    return instance
+
+
+def get_case(session: Session, user: User, instance_id: int) -> ProcessInstance:
+    """Case ``instance_id`` if ``user`` may see it (otherwise it does not exist for them)."""
+    instance = session.scalar(select(ProcessInstance).where(ProcessInstance.id == instance_id,
+                                                            authz.visible_cases_clause(user)))
+    if instance is None:
+        raise NotFound("instance")
+    return instance
+
+
+def list_cases(session: Session, user: User, process_key: str | None = None, status: str | None = None,
+               limit: int = 100, offset: int = 0) -> list[ProcessInstance]:
+    """Cases in the user's scope, newest first."""
+    query = select(ProcessInstance).where(authz.visible_cases_clause(user))
+    if process_key:
+        query = query.where(ProcessInstance.process_key == process_key)
+    if status:
+        query = query.where(ProcessInstance.status == status)
+    return list(session.scalars(query.order_by(ProcessInstance.id.desc()).limit(limit).offset(offset)))
+
+
+def case_tasks(session: Session, instance_id: int) -> list[HumanTask]:
+    """Every inbox row of a case, in the order they appeared."""
+    return list(session.scalars(select(HumanTask).where(HumanTask.instance_id == instance_id)
+                                .order_by(HumanTask.created_at, HumanTask.id)))
+
+
+def ready_rows(session: Session, instance_id: int) -> list[HumanTask]:
+    """The case's tasks waiting for someone."""
+    return [t for t in case_tasks(session, instance_id) if t.status == TaskStatus.OPEN]
+
+
+def case_data(runtime: Runtime, instance: ProcessInstance) -> dict[str, Any]:
+    """The case data as it stands now."""
+    case = runtime.engine.load(runtime.definition(instance.version), instance.state)
+    return case.data()

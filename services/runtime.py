@@ -1,0 +1,83 @@
+"""The process runtime shared by every request of one worker: parsed versions and a case cache.
+
+Parsed specs are cached by version id. Live workflows are cached by case id together with the case's
+state token; a command takes its workflow out of the cache, and puts it back only once its transaction
+has committed, so a rolled-back command can never leak its half-changed workflow to the next one.
+"""
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.orm import Session
+
+from services.models import ProcessInstance
+from services.models import ProcessVersion
+from workflows.calendar import WorkingCalendar
+from workflows.engine import Case
+from workflows.engine import Engine
+from workflows.registry import ProcessDefinition
+from workflows.registry import load_sources
+from workflows.settings import Settings
+
+CACHED_CASES = 2000
+_STAGED = "reentry_staged_cases"
+_HOOKED = "reentry_cache_hooked"
+
+
+class Runtime:
+    """Engine, settings, calendar and caches for one worker process."""
+
+    def __init__(self, settings: Settings | None = None) -> None:
+        self.settings = settings or Settings.from_environment()
+        self.calendar = WorkingCalendar(self.settings["extra_holidays"], self.settings["extra_working_days"])
+        self.engine = Engine(self.settings, self.calendar)
+        self._definitions: dict[int, ProcessDefinition] = {}
+        self._cases: OrderedDict[int, tuple[str, Case]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def definition(self, version: ProcessVersion) -> ProcessDefinition:
+        """The parsed definition of a stored version (parsed once per worker)."""
+        with self._lock:
+            found = self._definitions.get(version.id)
+        if found is None:
+            found = load_sources(version.sources)[version.process_key]
+            with self._lock:
+                self._definitions[version.id] = found
+        return found
+
+    def checkout(self, instance: ProcessInstance) -> Case:
+        """The case's live workflow, taken out of the cache (or restored from its saved state)."""
+        with self._lock:
+            cached = self._cases.pop(instance.id, None)
+        if cached is not None and cached[0] == instance.state_token:
+            return cached[1]
+        return self.engine.load(self.definition(instance.version), instance.state)
+
+    def checkin(self, session: Session, instance: ProcessInstance, case: Case) -> None:
+        """Offer ``case`` back to the cache once ``session`` commits with ``instance``'s new token."""
+        if not session.info.get(_HOOKED):
+            event.listen(session, "after_commit", self._publish)
+            event.listen(session, "after_rollback", _discard)
+            session.info[_HOOKED] = True
+        session.info.setdefault(_STAGED, {})[instance.id] = (instance, case)
+
+    def _publish(self, session: Session) -> None:
+        staged: dict[int, tuple[ProcessInstance, Case]] = session.info.pop(_STAGED, {})
+        with self._lock:
+            for case_id, (instance, case) in staged.items():
+                self._cases[case_id] = (instance.state_token, case)
+                self._cases.move_to_end(case_id)
+            while len(self._cases) > CACHED_CASES:
+                self._cases.popitem(last=False)
+
+    def forget(self) -> None:
+        """Drop every cached workflow (tests that edit the database behind the runtime's back use it)."""
+        with self._lock:
+            self._cases.clear()
+
+
+def _discard(session: Session, *_args: Any) -> None:
+    session.info.pop(_STAGED, None)

@@ -1,0 +1,122 @@
+"""Users, groups, passwords (argon2) and API tokens."""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import re
+import secrets
+from collections.abc import Iterable
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError
+from argon2.exceptions import VerificationError
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from services.db import utcnow
+from services.errors import InvalidInput
+from services.errors import NotFound
+from services.models import ApiToken
+from services.models import User
+from services.models import UserGroup
+from workflows.messages import FieldError
+
+GROUPS = (
+    "police", "commune", "bank_appraiser", "bank_teller", "unit_head", "home_affairs", "police_emulation",
+    "provincial_council", "police_council", "chairman", "police_director", "auditor", "admin",
+)
+USERNAME = re.compile(r"^[a-z0-9_.-]{3,64}$")
+MIN_PASSWORD = 10
+TOKEN_LIFETIME = dt.timedelta(hours=12)
+_hasher = PasswordHasher()
+
+
+def add_user(session: Session, username: str, password: str, groups: Iterable[str],
+             unit: str | None = None, full_name: str = "") -> User:
+    """Create a user with hashed password, groups and optional unit."""
+    errors = _user_errors(session, username, password, list(groups))
+    if errors:
+        raise InvalidInput(errors)
+    user = User(username=username, full_name=full_name or username, password_hash=_hasher.hash(password),
+                unit=unit or None, memberships=[UserGroup(group_name=g) for g in sorted(set(groups))])
+    session.add(user)
+    session.flush()
+    return user
+
+
+def _user_errors(session: Session, username: str, password: str, groups: list[str]) -> list[FieldError]:
+    errors = []
+    if not USERNAME.match(username):
+        errors.append(FieldError("username", "pattern", text=(
+            "Tên đăng nhập gồm 3–64 ký tự a-z, 0-9, dấu chấm, gạch dưới hoặc gạch ngang",
+            "A username has 3–64 characters: a-z, 0-9, dot, underscore or hyphen")))
+    elif session.scalar(select(User.id).where(User.username == username)) is not None:
+        errors.append(FieldError("username", "duplicate", {"value": username}))
+    errors.extend(password_errors(password))
+    unknown = sorted(set(groups) - set(GROUPS))
+    if not groups or unknown:
+        errors.append(FieldError("groups", "choice", text=(
+            f"Nhóm không hợp lệ: {', '.join(unknown) or '(trống)'}; các nhóm: {', '.join(GROUPS)}",
+            f"Unknown group: {', '.join(unknown) or '(none)'}; groups are: {', '.join(GROUPS)}")))
+    return errors
+
+
+def password_errors(password: str) -> list[FieldError]:
+    """Why ``password`` is too weak, if it is."""
+    if len(password) < MIN_PASSWORD:
+        return [FieldError("password", "min_length", {"limit": MIN_PASSWORD})]
+    return []
+
+
+def set_password(session: Session, user: User, password: str) -> None:
+    """Replace the user's password."""
+    errors = password_errors(password)
+    if errors:
+        raise InvalidInput(errors)
+    user.password_hash = _hasher.hash(password)
+    session.flush()
+
+
+def verify_password(user: User, password: str) -> bool:
+    """True when ``password`` is the user's password."""
+    try:
+        return bool(_hasher.verify(user.password_hash, password))
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def authenticate(session: Session, username: str, password: str) -> User | None:
+    """The active user with these credentials, or None."""
+    user = session.scalar(select(User).where(User.username == username))
+    if user is None or not user.is_active or not verify_password(user, password):
+        return None
+    return user
+
+
+def get_user(session: Session, username: str) -> User:
+    """The user named ``username``."""
+    user = session.scalar(select(User).where(User.username == username))
+    if user is None:
+        raise NotFound("user")
+    return user
+
+
+def issue_token(session: Session, user: User, lifetime: dt.timedelta = TOKEN_LIFETIME) -> tuple[str, dt.datetime]:
+    """A new bearer token for ``user`` and its expiry; only the token's hash is stored."""
+    token = secrets.token_urlsafe(32)
+    expires_at = utcnow() + lifetime
+    session.add(ApiToken(user_id=user.id, token_hash=_token_hash(token), expires_at=expires_at))
+    session.flush()
+    return token, expires_at
+
+
+def user_for_token(session: Session, token: str) -> User | None:
+    """The active user holding an unexpired ``token``, or None."""
+    row = session.scalar(select(ApiToken).where(ApiToken.token_hash == _token_hash(token)))
+    if row is None or row.expires_at <= utcnow() or not row.user.is_active:
+        return None
+    return row.user
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()

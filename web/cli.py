@@ -1,0 +1,132 @@
+"""The ``reentry`` command line (DESIGN §6)."""
+from __future__ import annotations
+
+import datetime as dt
+import sys
+from pathlib import Path
+
+import click
+
+from services import audit
+from services import users
+from services.backend import Backend
+from services.deploy import deploy_sources
+from services.errors import DeployRejected
+from services.errors import InvalidInput
+from services.errors import ServiceError
+from services.schema import upgrade
+from workflows.calendar import WorkingCalendar
+from workflows.errors import DiagramRejected
+from workflows.registry import read_folder
+from workflows.settings import Settings
+
+DEFAULT_BPMN = Path("bpmn")
+
+
+@click.group()
+def main() -> None:
+    """reentry — quy trình vay vốn và khen thưởng tái hòa nhập cộng đồng."""
+
+
+def _fail(message: str) -> None:
+    click.echo(f"Lỗi: {message}", err=True)
+    sys.exit(1)
+
+
+@main.command("init-db")
+def init_db() -> None:
+    """Create or upgrade the database schema."""
+    backend = Backend.connect()
+    upgrade(backend.engine)
+    click.echo(f"Đã khởi tạo cơ sở dữ liệu: {backend.engine.url.render_as_string(hide_password=True)}")
+
+
+@main.command()
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+def deploy(paths: tuple[Path, ...]) -> None:
+    """Validate and register diagrams, decision tables and forms (default: bpmn/)."""
+    backend = Backend.connect()
+    sources: dict[str, str] = {}
+    try:
+        for folder in paths or (DEFAULT_BPMN,):
+            sources.update(read_folder(folder))
+        with backend.transaction() as session:
+            deployed = deploy_sources(session, sources, actor="cli")
+    except (DeployRejected, DiagramRejected) as exc:
+        problems = exc.problems
+        _fail("không triển khai được:\n  " + "\n  ".join(str(p) for p in problems))
+        return
+    for item in deployed:
+        state = "phiên bản mới" if item.created else "không thay đổi"
+        click.echo(f"{item.key}: phiên bản {item.version} ({state}, {item.version_hash[:12]})")
+
+
+@main.group("users")
+def users_group() -> None:
+    """Manage users."""
+
+
+@users_group.command("add")
+@click.argument("username")
+@click.option("--password", required=True)
+@click.option("--group", "groups", multiple=True, required=True)
+@click.option("--unit", default=None)
+@click.option("--full-name", default="")
+def users_add(username: str, password: str, groups: tuple[str, ...], unit: str | None, full_name: str) -> None:
+    """Create a user."""
+    backend = Backend.connect()
+    try:
+        with backend.transaction() as session:
+            user = users.add_user(session, username, password, groups, unit=unit, full_name=full_name)
+            click.echo(f"Đã tạo người dùng {user.username} ({', '.join(sorted(user.groups))})")
+    except InvalidInput as exc:
+        _fail("; ".join(f"{e.field}: {e.message('vi')}" for e in exc.errors))
+
+
+@users_group.command("token")
+@click.argument("username")
+def users_token(username: str) -> None:
+    """Print a new API token for USERNAME."""
+    backend = Backend.connect()
+    try:
+        with backend.transaction() as session:
+            token, _expires = users.issue_token(session, users.get_user(session, username))
+    except ServiceError as exc:
+        _fail(exc.message("vi"))
+        return
+    click.echo(token)
+
+
+@main.group("audit")
+def audit_group() -> None:
+    """Audit chain tools."""
+
+
+@audit_group.command("verify")
+@click.option("--instance", "instance_id", type=int, default=None, help="Check one case only.")
+def audit_verify(instance_id: int | None) -> None:
+    """Exit 0 when the chain holds; otherwise name the first bad event and exit 1."""
+    backend = Backend.connect()
+    with backend.sessions() as session:
+        result = audit.verify(session, instance_id)
+    if result.ok:
+        click.echo(f"Chuỗi kiểm toán toàn vẹn: {result.events_checked} sự kiện")
+        return
+    bad = result.first_bad or {}
+    _fail(f"chuỗi kiểm toán bị phá vỡ tại hồ sơ {bad.get('business_key')} sự kiện số {bad.get('seq')} "
+          f"(id {bad.get('event_id')}): {bad.get('reason')}")
+
+
+@main.group("calendar")
+def calendar_group() -> None:
+    """Working-day calendar."""
+
+
+@calendar_group.command("add")
+@click.argument("date", type=click.DateTime(formats=["%Y-%m-%d", "%d/%m/%Y"]))
+@click.argument("days", type=int)
+def calendar_add(date: dt.datetime, days: int) -> None:
+    """Print DATE plus DAYS Vietnamese working days."""
+    settings = Settings.from_environment()
+    calendar = WorkingCalendar(settings["extra_holidays"], settings["extra_working_days"])
+    click.echo(calendar.add_working_days(date.date(), days).isoformat())

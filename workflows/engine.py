@@ -1,0 +1,246 @@
+"""Runs cases on SpiffWorkflow: start, complete a human task, fire due timers, cancel, save and restore.
+
+This is the only module that drives the engine loop. Every call runs with the engine clock frozen at
+the command's time, so scripts, SLA timers and replays see one consistent "now".
+"""
+from __future__ import annotations
+
+import copy
+import datetime as dt
+import hashlib
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from dataclasses import field
+from typing import Any
+from uuid import UUID
+
+from SpiffWorkflow.bpmn import BpmnWorkflow
+from SpiffWorkflow.bpmn.specs.defaults import BoundaryEvent
+from SpiffWorkflow.bpmn.specs.defaults import EndEvent
+from SpiffWorkflow.bpmn.specs.defaults import ExclusiveGateway
+from SpiffWorkflow.exceptions import SpiffWorkflowException
+from SpiffWorkflow.exceptions import TaskNotFoundException
+from SpiffWorkflow.util.task import TaskState
+
+from workflows import clock
+from workflows.calendar import WorkingCalendar
+from workflows.errors import EngineStepFailed
+from workflows.errors import UnknownTask
+from workflows.errors import WorkflowError
+from workflows.forms import FormSpec
+from workflows.forms import form_for
+from workflows.registry import ProcessDefinition
+from workflows.scripting import restricted_engine
+from workflows.settings import Settings
+
+SPLIT_SUFFIX = ".BoundaryEventSplit"
+
+
+def canonical_json(value: Any) -> str:
+    """The one JSON spelling used for hashing: sorted keys, no spaces, UTF-8 text."""
+    return json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+
+
+@dataclass(frozen=True)
+class ReadyTask:
+    """A human task waiting for input, as the inbox needs it."""
+
+    id: str
+    name: str
+    title: str
+    title_en: str
+    lane: str | None
+    properties: dict[str, str]
+    instructions: str | None
+    due_at: dt.datetime | None
+
+
+@dataclass
+class StepLog:
+    """What the engine did during one command, in order: the routing record of the audit event."""
+
+    routing: list[dict[str, Any]] = field(default_factory=list)
+    escalated_tasks: list[str] = field(default_factory=list)
+
+
+class Case:
+    """A live workflow of one process version."""
+
+    def __init__(self, definition: ProcessDefinition, workflow: BpmnWorkflow) -> None:
+        self.definition = definition
+        self.workflow = workflow
+
+    def ready_tasks(self) -> list[ReadyTask]:
+        """Human tasks waiting for input."""
+        return [_ready_task(t) for t in self.workflow.get_tasks(state=TaskState.READY, manual=True)]
+
+    def form(self, task_name: str) -> FormSpec | None:
+        """The form of the task named ``task_name`` (a BPMN element id)."""
+        task_spec = self.definition.spec.task_specs[task_name]
+        return form_for(task_spec.extensions.get("properties", {}), self.definition.forms)
+
+    @property
+    def is_completed(self) -> bool:
+        """True when the workflow reached its end (or was cancelled)."""
+        return bool(self.workflow.is_completed())
+
+    def outcome(self) -> str | None:
+        """The id of the end event reached on the main path (escalation branches are not outcomes)."""
+        ends = [t for t in self.workflow.get_tasks(state=TaskState.COMPLETED, spec_class=EndEvent)
+                if not _inside_boundary_branch(t)]
+        return ends[-1].task_spec.name if ends else None
+
+    def data(self) -> dict[str, Any]:
+        """The case data as it stands now (a copy)."""
+        if self.workflow.is_completed() and self.workflow.data:
+            return copy.deepcopy(dict(self.workflow.data))
+        ready = self.workflow.get_tasks(state=TaskState.READY, manual=True)
+        source = ready[0] if ready else self.workflow.last_task or self.workflow.task_tree
+        return copy.deepcopy(dict(source.data))
+
+    def next_timer_at(self) -> dt.datetime | None:
+        """When the earliest waiting timer is due, if any."""
+        due = [dt.datetime.fromisoformat(e.value) for e in self.workflow.waiting_events()
+               if e.event_type.startswith("Time")]
+        return min(due) if due else None
+
+    def dumps(self) -> str:
+        """The state as JSON (no spec)."""
+        return self.definition.serializer.dumps(self.workflow)
+
+    def fingerprint(self) -> str:
+        """sha256 of what the case is: every task's element and state, and the case data.
+
+        Task ids and engine timestamps are left out so that a replay of the same inputs gives the
+        same fingerprint as the original run.
+        """
+        tasks = [[t.task_spec.name, TaskState.get_name(t.state)] for t in _walk(self.workflow.task_tree)]
+        document = canonical_json({"tasks": tasks, "data": self.data()})
+        return hashlib.sha256(document.encode()).hexdigest()
+
+
+def _walk(task: Any) -> Iterator[Any]:
+    stack = [task]
+    while stack:
+        current = stack.pop()
+        yield current
+        stack.extend(reversed(current.children))
+
+
+def _inside_boundary_branch(task: Any) -> bool:
+    node = task.parent
+    while node is not None:
+        if isinstance(node.task_spec, BoundaryEvent):
+            return True
+        node = node.parent
+    return False
+
+
+def _ready_task(task: Any) -> ReadyTask:
+    spec = task.task_spec
+    properties = dict(spec.extensions.get("properties", {}))
+    return ReadyTask(id=str(task.id), name=spec.name, title=spec.bpmn_name or spec.name,
+                     title_en=properties.get("titleEn", spec.bpmn_name or spec.name), lane=spec.lane,
+                     properties=properties, instructions=spec.extensions.get("instructionsForEndUser"),
+                     due_at=_due_at(task))
+
+
+def _due_at(task: Any) -> dt.datetime | None:
+    parent = task.parent
+    if parent is None or not parent.task_spec.name.endswith(SPLIT_SUFFIX):
+        return None
+    values = [s.internal_data.get("event_value") for s in parent.children
+              if isinstance(s.task_spec, BoundaryEvent) and s.state == TaskState.WAITING]
+    due = [dt.datetime.fromisoformat(v) for v in values if isinstance(v, str)]
+    return min(due) if due else None
+
+
+class Engine:
+    """Starts, advances and restores cases; one per process (it holds the restricted script engine)."""
+
+    def __init__(self, settings: Settings, calendar: WorkingCalendar) -> None:
+        self.settings = settings
+        self.calendar = calendar
+        self.script_engine = restricted_engine(settings, calendar)
+
+    def start(self, definition: ProcessDefinition, data: dict[str, Any], at: dt.datetime) -> tuple[Case, StepLog]:
+        """A new case of ``definition`` with ``data`` as its initial data, run to its first wait."""
+        workflow = BpmnWorkflow(definition.spec, definition.subprocess_specs, script_engine=self.script_engine)
+        for task in workflow.get_tasks(state=TaskState.READY):
+            task.data.update(copy.deepcopy(data))
+        case = Case(definition, workflow)
+        with clock.frozen_at(at):
+            log = self._advance(workflow)
+        return case, log
+
+    def load(self, definition: ProcessDefinition, state: str) -> Case:
+        """A case restored from saved state, with the restricted script engine set again."""
+        workflow = definition.serializer.loads(state)
+        workflow.script_engine = self.script_engine
+        return Case(definition, workflow)
+
+    def complete(self, case: Case, task_id: str, data: dict[str, Any], at: dt.datetime) -> StepLog:
+        """Complete a READY human task with ``data`` (replacing top-level keys) and run to the next wait."""
+        task = self._ready_human_task(case, task_id)
+        task.data.update(copy.deepcopy(data))
+        with clock.frozen_at(at):
+            try:
+                task.run()
+            except SpiffWorkflowException as exc:
+                raise EngineStepFailed(str(exc).split("\n")[0], task.task_spec.name) from exc
+            return self._advance(case.workflow)
+
+    def fire_due_timers(self, case: Case, at: dt.datetime) -> StepLog:
+        """Let every timer due at ``at`` fire, and run what follows."""
+        with clock.frozen_at(at):
+            return self._advance(case.workflow)
+
+    def prefill(self, case: Case, task_id: str, data: dict[str, Any]) -> None:
+        """Put draft values into a READY human task's form without completing it."""
+        self._ready_human_task(case, task_id).data.update(copy.deepcopy(data))
+
+    def cancel(self, case: Case) -> None:
+        """Stop the case where it stands (a withdrawal outside the officer's own task)."""
+        case.workflow.cancel()
+
+    def _ready_human_task(self, case: Case, task_id: str) -> Any:
+        try:
+            task = case.workflow.get_task_from_id(UUID(task_id))
+        except (TaskNotFoundException, ValueError) as exc:
+            raise UnknownTask(task_id) from exc
+        if task.state != TaskState.READY or not task.task_spec.manual:
+            raise UnknownTask(task_id)
+        return task
+
+    def _advance(self, workflow: BpmnWorkflow) -> StepLog:
+        log = StepLog()
+
+        def record(task: Any) -> None:
+            _record_step(task, log)
+
+        try:
+            workflow.refresh_timers()
+            workflow.do_engine_steps(did_complete_task=record)
+        except SpiffWorkflowException as exc:
+            task = getattr(exc, "task", None)
+            name = task.task_spec.name if task is not None else None
+            raise EngineStepFailed(str(exc).split("\n")[0], name) from exc
+        except WorkflowError:
+            raise
+        return log
+
+
+def _record_step(task: Any, log: StepLog) -> None:
+    spec = task.task_spec
+    if spec.name.startswith(("Start", "End")) or spec.name.endswith((SPLIT_SUFFIX, ".BoundaryEventJoin", ".EndJoin")):
+        return
+    entry: dict[str, Any] = {"element": spec.name, "kind": type(spec).__name__}
+    if isinstance(spec, ExclusiveGateway):
+        entry["chosen"] = [c.task_spec.name for c in task.children if c.state != TaskState.CANCELLED
+                           and c.state & ~TaskState.PREDICTED_MASK]
+    if isinstance(spec, BoundaryEvent) and task.parent is not None:
+        attached = task.parent.task_spec.name.removesuffix(SPLIT_SUFFIX)
+        entry["attached_to"] = attached
+        log.escalated_tasks.append(attached)
+    log.routing.append(entry)

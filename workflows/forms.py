@@ -1,0 +1,250 @@
+"""Task forms: found through the SpiffArena ``formJsonSchemaFilename`` property, validated with jsonschema.
+
+Plain JSON Schema checks one value at a time. Rules that compare fields (a citizen id against the date of
+birth, an approved amount against the requested one) are declared in the schema's ``x-checks`` list and
+checked here, so every form states all its rules in one file.
+"""
+from __future__ import annotations
+
+import copy
+import datetime as dt
+import re
+import unicodedata
+from collections.abc import Callable
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from jsonschema import Draft202012Validator
+from jsonschema import FormatChecker
+from jsonschema.exceptions import ValidationError
+
+from workflows.messages import FieldError
+
+SCHEMA_PROPERTY = "formJsonSchemaFilename"
+UI_SCHEMA_PROPERTY = "formUiSchemaFilename"
+CITIZEN_ID = re.compile(r"^\d{12}$")
+
+FORMAT_CHECKER = FormatChecker()
+
+
+@FORMAT_CHECKER.checks("citizen-id")
+def _is_citizen_id(value: object) -> bool:
+    return not isinstance(value, str) or bool(CITIZEN_ID.match(value))
+
+
+@FORMAT_CHECKER.checks("date", raises=ValueError)
+def _is_iso_date(value: object) -> bool:
+    return not isinstance(value, str) or bool(dt.date.fromisoformat(value)) and len(value) == 10
+
+
+@dataclass(frozen=True)
+class FormSpec:
+    """A task's form: its JSON schema and optional UI schema."""
+
+    name: str
+    schema: dict[str, Any]
+    ui_schema: dict[str, Any]
+
+    @property
+    def fields(self) -> dict[str, dict[str, Any]]:
+        """The top-level properties, in the UI schema's order."""
+        props: dict[str, dict[str, Any]] = self.schema.get("properties", {})
+        order = [k for k in self.ui_schema.get("ui:order", []) if k in props]
+        return {k: props[k] for k in order + [k for k in props if k not in order]}
+
+
+def form_for(properties: Mapping[str, str], forms: Mapping[str, dict[str, Any]]) -> FormSpec | None:
+    """The form named by a task's extension properties, or None for a task without a form."""
+    schema_name = properties.get(SCHEMA_PROPERTY)
+    if not schema_name:
+        return None
+    ui_name = properties.get(UI_SCHEMA_PROPERTY)
+    ui_schema = forms.get(ui_name, {}) if ui_name else {}
+    return FormSpec(schema_name.removesuffix(".schema.json"), forms[schema_name], ui_schema)
+
+
+def check_form_schema(schema: dict[str, Any]) -> None:
+    """Raise jsonschema's SchemaError when ``schema`` is not a valid draft 2020-12 schema."""
+    Draft202012Validator.check_schema(schema)
+
+
+def validate_submission(form: FormSpec, submitted: Mapping[str, Any], case_data: Mapping[str, Any],
+                        today: dt.date) -> tuple[dict[str, Any], list[FieldError]]:
+    """Normalise ``submitted`` and check it against the form; returns the clean data and every error."""
+    data = _normalise(copy.deepcopy(dict(submitted)))
+    validator = Draft202012Validator(form.schema, format_checker=FORMAT_CHECKER)
+    errors = [_field_error(e, form.schema) for e in validator.iter_errors(data)]
+    failed = {e.field.split(".")[0] for e in errors}
+    for rule in form.schema.get("x-checks", []):
+        if rule.get("field") not in failed:
+            error = _cross_check(rule, data, case_data, form.schema, today)
+            if error:
+                errors.append(error)
+    return data, sorted(errors, key=lambda e: _order(form, e.field))
+
+
+def _order(form: FormSpec, field: str) -> int:
+    names = list(form.fields)
+    head = field.split(".", maxsplit=1)[0]
+    return names.index(head) if head in names else len(names)
+
+
+def _normalise(value: Any) -> Any:
+    if isinstance(value, str):
+        return unicodedata.normalize("NFC", value.strip())
+    if isinstance(value, list):
+        return [_normalise(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _normalise(v) for k, v in value.items()}
+    return value
+
+
+_TYPE_CODES = {"integer": "type_integer", "number": "type_number", "string": "type_string",
+               "boolean": "type_boolean", "array": "type_array", "object": "type_object"}
+_LIMIT_CODES = {"minimum": "minimum", "exclusiveMinimum": "minimum", "maximum": "maximum",
+                "exclusiveMaximum": "maximum", "minLength": "min_length", "maxLength": "max_length",
+                "minItems": "min_items", "maxItems": "max_items"}
+
+
+def _field_error(error: ValidationError, schema: dict[str, Any]) -> FieldError:
+    path = ".".join(str(p) for p in error.absolute_path)
+    if error.validator == "required":
+        return FieldError(".".join(filter(None, [path, error.message.split("'")[1]])), "required")
+    if error.validator == "additionalProperties":
+        instance: dict[str, Any] = error.instance if isinstance(error.instance, dict) else {}
+        extra = sorted(set(instance) - set(schema_properties(error.schema)))
+        return FieldError(".".join(filter(None, [path, extra[0] if extra else ""])), "unknown_field")
+    prop = _property_schema(schema, list(error.absolute_path))
+    custom = prop.get("x-message") if prop else None
+    text = (custom["vi"], custom["en"]) if custom else None
+    code, params = _code_for(error)
+    return FieldError(path, code, params, text)
+
+
+def schema_properties(schema: Any) -> dict[str, Any]:
+    """The ``properties`` of a (sub)schema, or an empty mapping."""
+    props = schema.get("properties", {}) if isinstance(schema, dict) else {}
+    return props if isinstance(props, dict) else {}
+
+
+def _code_for(error: ValidationError) -> tuple[str, dict[str, Any]]:
+    kind, value = str(error.validator), error.validator_value
+    if kind == "type":
+        expected = value if isinstance(value, str) else list(value)[0] if isinstance(value, list) else ""
+        return _TYPE_CODES.get(expected, "invalid"), {}
+    if kind == "format":
+        return {"date": "date", "citizen-id": "citizen_id"}.get(str(value), "invalid"), {}
+    if kind in _LIMIT_CODES:
+        return _LIMIT_CODES[kind], {"limit": value}
+    if kind in {"enum", "oneOf", "const", "anyOf"}:
+        return "choice", {}
+    return ("pattern" if kind == "pattern" else "invalid"), {}
+
+
+def _property_schema(schema: dict[str, Any], path: list[Any]) -> dict[str, Any] | None:
+    node: dict[str, Any] | None = schema
+    for part in path:
+        if node is None:
+            return None
+        node = node.get("items") if isinstance(part, int) else node.get("properties", {}).get(part)
+    return node
+
+
+def _label(schema: dict[str, Any], name: str) -> str:
+    title: str = schema.get("properties", {}).get(name, {}).get("title", name)
+    return title
+
+
+CheckFn = Callable[[dict[str, Any], dict[str, Any], Mapping[str, Any], dict[str, Any], dt.date], FieldError | None]
+
+
+def _cross_check(rule: dict[str, Any], data: dict[str, Any], case_data: Mapping[str, Any],
+                 schema: dict[str, Any], today: dt.date) -> FieldError | None:
+    check = _CHECKS.get(rule.get("check", ""))
+    if check is None:
+        raise ValueError(f"Quy tắc kiểm tra không tồn tại: {rule.get('check')}")
+    return check(rule, data, case_data, schema, today)
+
+
+def _citizen_id_matches(rule: dict[str, Any], data: dict[str, Any], case_data: Mapping[str, Any],
+                        schema: dict[str, Any], today: dt.date) -> FieldError | None:
+    number, birth, sex = (data.get(rule[k]) for k in ("field", "birth_date_field", "sex_field"))
+    if not (isinstance(number, str) and CITIZEN_ID.match(number) and isinstance(birth, str)):
+        return None
+    try:
+        year = dt.date.fromisoformat(birth).year
+    except ValueError:
+        return None
+    expected_digit = 2 * ((year - 1900) // 100) + (1 if sex == "female" else 0)
+    if sex in {"male", "female"} and int(number[3]) != expected_digit:
+        return FieldError(rule["field"], "citizen_id_sex")
+    if number[4:6] != f"{year % 100:02d}":
+        return FieldError(rule["field"], "citizen_id_year", {"year": year})
+    return None
+
+
+def _required_if(rule: dict[str, Any], data: dict[str, Any], case_data: Mapping[str, Any],
+                 schema: dict[str, Any], today: dt.date) -> FieldError | None:
+    applies = all(data.get(k) in values for k, values in rule["when"].items())
+    value = data.get(rule["field"])
+    if applies and value in (None, "", []):
+        return FieldError(rule["field"], "required")
+    return None
+
+
+def _compare_with_case(rule: dict[str, Any], data: dict[str, Any], case_data: Mapping[str, Any],
+                       schema: dict[str, Any], today: dt.date) -> FieldError | None:
+    value, other = data.get(rule["field"]), case_data.get(rule["other"], data.get(rule["other"]))
+    if value is None or other is None:
+        return None
+    failed = {"lte_data": value > other, "equals_data": value != other,
+              "not_before_data": str(value) < str(other)}[rule["check"]]
+    if not failed:
+        return None
+    return FieldError(rule["field"], rule["check"], {"other_label": rule.get("other_label", rule["other"]),
+                                                     "limit": _display(other)})
+
+
+def _date_bound(rule: dict[str, Any], data: dict[str, Any], case_data: Mapping[str, Any],
+                schema: dict[str, Any], today: dt.date) -> FieldError | None:
+    value = data.get(rule["field"])
+    if not isinstance(value, str):
+        return None
+    try:
+        day = dt.date.fromisoformat(value)
+    except ValueError:
+        return None
+    too_late = day > today if rule["check"] == "not_future" else day >= today
+    return FieldError(rule["field"], rule["check"]) if too_late else None
+
+
+def _unique_rows(rule: dict[str, Any], data: dict[str, Any], case_data: Mapping[str, Any],
+                 schema: dict[str, Any], today: dt.date) -> FieldError | None:
+    seen: set[tuple[Any, ...]] = set()
+    for index, row in enumerate(data.get(rule["field"]) or []):
+        key = tuple(str(row.get(k, "")).casefold() for k in rule["keys"])
+        if key in seen:
+            return FieldError(f"{rule['field']}.{index}.{rule['keys'][0]}", "duplicate", {"value": " / ".join(key)})
+        seen.add(key)
+    return None
+
+
+def _display(value: Any) -> str:
+    if isinstance(value, int) and not isinstance(value, bool):
+        return f"{value:,}".replace(",", ".")
+    return str(value)
+
+
+_CHECKS: dict[str, CheckFn] = {
+    "citizen_id_matches": _citizen_id_matches,
+    "required_if": _required_if,
+    "lte_data": _compare_with_case,
+    "equals_data": _compare_with_case,
+    "not_before_data": _compare_with_case,
+    "not_future": _date_bound,
+    "past": _date_bound,
+    "unique_rows": _unique_rows,
+}
+
+KNOWN_CHECKS = frozenset(_CHECKS)
