@@ -13,6 +13,7 @@ from services import audit
 from services import authz
 from services import numbering
 from services import progress
+from services import tasks
 from services.db import utcnow
 from services.errors import InvalidInput
 from services.errors import NotAllowed
@@ -30,6 +31,8 @@ from services.status import TaskStatus
 from workflows.calendar import VIETNAM_TZ
 from workflows.engine import StepLog
 from workflows.errors import EngineStepFailed
+from workflows.forms import WITHDRAW_ACTION
+from workflows.forms import offers_withdrawal
 from workflows.messages import FieldError
 
 
@@ -102,8 +105,12 @@ def _prefill(runtime: Runtime, case: Any, data: dict[str, Any]) -> None:
 
 def withdraw_case(session: Session, runtime: Runtime, actor: User, instance_id: int, reason: str,
                   at: dt.datetime | None = None) -> ProcessInstance:
-    """Withdraw a running case ("Rút hồ sơ"); only the officer who started it may."""
-    instance = session.get(ProcessInstance, instance_id)
+    """Withdraw a running case ("Rút hồ sơ"); only the officer who started it may.
+
+    While the officer's own form is open and offers withdrawal, the case ends through the diagram's
+    withdrawal path; anywhere else it is cancelled where it stands. Either way the outcome is "withdrawn".
+    """
+    instance = progress.lock_case(session, instance_id)
     if instance is None:
         raise NotFound("instance")
     if instance.started_by_id != actor.id or actor.groups & authz.WRITE_FORBIDDEN_GROUPS:
@@ -113,6 +120,11 @@ def withdraw_case(session: Session, runtime: Runtime, actor: User, instance_id: 
     if not reason.strip():
         raise InvalidInput([FieldError("reason", "required")])
     at = at or utcnow()
+    definition = runtime.definition(instance.version)
+    for row in ready_rows(session, instance.id):
+        if row.assignee_id == actor.id and offers_withdrawal(definition.form(row.task_name)):
+            data = {"action": WITHDRAW_ACTION, "withdraw_reason": reason.strip()}
+            return tasks.complete_task(session, runtime, actor, row.id, data, at=at)
     case = runtime.checkout(instance)
     runtime.engine.cancel(case)
     instance.status, instance.outcome = InstanceStatus.CANCELLED, WITHDRAWN_OUTCOME

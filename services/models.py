@@ -155,8 +155,8 @@ class HumanTask(Base):
     subject_name: Mapped[str | None] = mapped_column(String(200))
     search_text: Mapped[str] = mapped_column(String(600), default="")
 
-    assignee: Mapped[User | None] = relationship(foreign_keys=[assignee_id])
-    completed_by: Mapped[User | None] = relationship(foreign_keys=[completed_by_id])
+    assignee: Mapped[User | None] = relationship(foreign_keys=[assignee_id], lazy="joined")
+    completed_by: Mapped[User | None] = relationship(foreign_keys=[completed_by_id], lazy="joined")
 
 
 class AuditEvent(Base):

@@ -10,12 +10,12 @@ import uuid
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from services import audit
 from services.errors import Conflict
-from services.errors import TaskAlreadyCompleted
 from services.models import HumanTask
 from services.models import Notification
 from services.models import ProcessInstance
@@ -47,17 +47,20 @@ def record(session: Session, runtime: Runtime, instance: ProcessInstance, case: 
     runtime.checkin(session, instance, case)
 
 
-def flush_or_conflict(session: Session, task_id: str | None = None) -> None:
-    """Flush; when another command changed the case first, say who (for a task) or that it changed."""
+def lock_case(session: Session, instance_id: int) -> ProcessInstance | None:
+    """Load a case for a write command, queueing behind any other command on it.
+
+    On PostgreSQL this is a row lock (SELECT … FOR UPDATE) held until the caller commits; on SQLite the
+    write transaction already holds the database lock. Reads after it see what earlier commands committed.
+    """
+    return session.get(ProcessInstance, instance_id, with_for_update={"of": ProcessInstance}, populate_existing=True)
+
+
+def flush_or_conflict(session: Session) -> None:
+    """Flush; a write that lost a race (stale state token, taken audit slot) becomes a Conflict."""
     try:
-        with session.begin_nested():
-            session.flush()
-    except StaleDataError:
-        if task_id is not None:
-            done = session.scalar(select(HumanTask).where(HumanTask.id == task_id)
-                                  .execution_options(populate_existing=True))
-            if done is not None and done.completed_at is not None and done.completed_by is not None:
-                raise TaskAlreadyCompleted(done.completed_by.full_name, done.completed_at) from None
+        session.flush()
+    except (StaleDataError, IntegrityError):
         raise Conflict("Hồ sơ vừa được người khác cập nhật; vui lòng tải lại và thử lại",
                        "The case was just changed by someone else; reload and try again") from None
 

@@ -44,45 +44,49 @@ def get_task(session: Session, task_id: str) -> HumanTask:
     return row
 
 
-def _open_task(session: Session, actor: User, task_id: str) -> HumanTask:
+def _open_task(session: Session, actor: User, task_id: str) -> tuple[HumanTask, ProcessInstance]:
+    """The task and its case, locked for a write, after checking the task still waits for ``actor``."""
     if actor.groups & authz.WRITE_FORBIDDEN_GROUPS:
         raise NotAllowed()
-    row = get_task(session, task_id)
+    instance = progress.lock_case(session, get_task(session, task_id).instance_id)
+    row = session.get_one(HumanTask, task_id, populate_existing=True)
+    if instance is None:
+        raise NotFound("instance")
     if row.status == TaskStatus.COMPLETED and row.completed_by is not None and row.completed_at is not None:
         raise TaskAlreadyCompleted(row.completed_by.full_name, row.completed_at)
     if row.status != TaskStatus.OPEN:
         raise Conflict("Công việc này không còn chờ xử lý", "This task is no longer waiting")
     authz.require_can_work(actor, row)
-    return row
+    return row, instance
 
 
 def claim_task(session: Session, actor: User, task_id: str, at: dt.datetime | None = None) -> HumanTask:
     """Take a group task into the actor's own inbox ("Nhận xử lý")."""
-    row = _open_task(session, actor, task_id)
+    row, instance = _open_task(session, actor, task_id)
     if row.assignee_id == actor.id:
         return row
     row.assignee_id = actor.id
-    _log_inbox_change(session, row, actor, AuditType.CLAIMED, at or utcnow())
+    _log_inbox_change(session, instance, row, actor, AuditType.CLAIMED, at or utcnow())
     return row
 
 
 def unclaim_task(session: Session, actor: User, task_id: str, at: dt.datetime | None = None) -> HumanTask:
     """Give a claimed task back to its group ("Trả về nhóm")."""
-    row = _open_task(session, actor, task_id)
+    row, instance = _open_task(session, actor, task_id)
     if row.assignee_id != actor.id:
         raise Conflict("Công việc chưa được nhận xử lý", "The task is not claimed")
     row.assignee_id = None
-    _log_inbox_change(session, row, actor, AuditType.UNCLAIMED, at or utcnow())
+    _log_inbox_change(session, instance, row, actor, AuditType.UNCLAIMED, at or utcnow())
     return row
 
 
-def _log_inbox_change(session: Session, row: HumanTask, actor: User, kind: AuditType, at: dt.datetime) -> None:
-    instance = session.get_one(ProcessInstance, row.instance_id)
+def _log_inbox_change(session: Session, instance: ProcessInstance, row: HumanTask, actor: User, kind: AuditType,
+                      at: dt.datetime) -> None:
     last = session.scalar(select(AuditEvent.state_hash).where(AuditEvent.instance_id == instance.id)
                           .order_by(AuditEvent.seq.desc()).limit(1))
     audit.append(session, instance, audit.AuditEntry(type=kind, actor=actor.username, at=at, state_hash=last or "",
                                                      task_name=row.task_name, task_id=row.id))
-    progress.flush_or_conflict(session, row.id)
+    progress.flush_or_conflict(session)
 
 
 def complete_task(session: Session, runtime: Runtime, actor: User, task_id: str, data: dict[str, Any],
@@ -95,9 +99,8 @@ def complete_task(session: Session, runtime: Runtime, actor: User, task_id: str,
     repeated = _idempotent_replay(session, task_id, idempotency_key)
     if repeated is not None:
         return repeated
-    row = _open_task(session, actor, task_id)
+    row, instance = _open_task(session, actor, task_id)
     at = at or utcnow()
-    instance = session.get_one(ProcessInstance, row.instance_id)
     case = runtime.checkout(instance)
     form = case.form(row.task_name)
     clean = dict(data)
@@ -116,7 +119,7 @@ def complete_task(session: Session, runtime: Runtime, actor: User, task_id: str,
     progress.record(session, runtime, instance, case, log, audit.AuditEntry(
         type=AuditType.COMPLETED, actor=actor.username, at=at, state_hash=case.fingerprint(),
         task_name=row.task_name, task_id=row.id, data=clean, routing=log.routing, idempotency_key=idempotency_key))
-    progress.flush_or_conflict(session, row.id)
+    progress.flush_or_conflict(session)
     return instance
 
 

@@ -28,7 +28,7 @@ def due_cases(session: Session, now: dt.datetime, limit: int = 500) -> list[int]
 
 def fire_timers(session: Session, runtime: Runtime, instance_id: int, now: dt.datetime) -> bool:
     """Fire the case's due timers (escalations flag the task and notify); False when none was due."""
-    instance = session.get(ProcessInstance, instance_id)
+    instance = progress.lock_case(session, instance_id)
     if (instance is None or instance.status != InstanceStatus.RUNNING or instance.next_timer_at is None
             or instance.next_timer_at > now):
         return False

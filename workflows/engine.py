@@ -29,7 +29,6 @@ from workflows.errors import EngineStepFailed
 from workflows.errors import UnknownTask
 from workflows.errors import WorkflowError
 from workflows.forms import FormSpec
-from workflows.forms import form_for
 from workflows.registry import ProcessDefinition
 from workflows.scripting import restricted_engine
 from workflows.settings import Settings
@@ -77,8 +76,7 @@ class Case:
 
     def form(self, task_name: str) -> FormSpec | None:
         """The form of the task named ``task_name`` (a BPMN element id)."""
-        task_spec = self.definition.spec.task_specs[task_name]
-        return form_for(task_spec.extensions.get("properties", {}), self.definition.forms)
+        return self.definition.form(task_name)
 
     @property
     def is_completed(self) -> bool:

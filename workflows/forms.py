@@ -17,6 +17,7 @@ from typing import Any
 
 from jsonschema import Draft202012Validator
 from jsonschema import FormatChecker
+from jsonschema import validators
 from jsonschema.exceptions import ValidationError
 
 from workflows.messages import FieldError
@@ -33,9 +34,23 @@ def _is_citizen_id(value: object) -> bool:
     return not isinstance(value, str) or bool(CITIZEN_ID.match(value))
 
 
+ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
 @FORMAT_CHECKER.checks("date", raises=ValueError)
 def _is_iso_date(value: object) -> bool:
-    return not isinstance(value, str) or bool(dt.date.fromisoformat(value)) and len(value) == 10
+    # fromisoformat alone also takes week dates ("1988-W09-5"); a form date is YYYY-MM-DD only.
+    return not isinstance(value, str) or bool(ISO_DATE.match(value) and dt.date.fromisoformat(value))
+
+
+def _is_whole_number(checker: object, instance: object) -> bool:
+    # JSON Schema counts 60000000.0 as an integer; money and counts must arrive as real integers.
+    return isinstance(instance, int) and not isinstance(instance, bool)
+
+
+FormValidator = validators.extend(  # type: ignore[no-untyped-call]
+    Draft202012Validator,
+    type_checker=Draft202012Validator.TYPE_CHECKER.redefine("integer", _is_whole_number))
 
 
 @dataclass(frozen=True)
@@ -52,6 +67,16 @@ class FormSpec:
         props: dict[str, dict[str, Any]] = self.schema.get("properties", {})
         order = [k for k in self.ui_schema.get("ui:order", []) if k in props]
         return {k: props[k] for k in order + [k for k in props if k not in order]}
+
+
+WITHDRAW_ACTION = "withdraw"
+
+
+def offers_withdrawal(form: FormSpec | None) -> bool:
+    """True when the form's ``action`` field lets its user withdraw the case (the officer's own form)."""
+    action = form.schema.get("properties", {}).get("action", {}) if form else {}
+    choices = [c.get("const") for c in action.get("oneOf", [])] + list(action.get("enum", []))
+    return WITHDRAW_ACTION in choices
 
 
 def form_for(properties: Mapping[str, str], forms: Mapping[str, dict[str, Any]]) -> FormSpec | None:
@@ -73,7 +98,7 @@ def validate_submission(form: FormSpec, submitted: Mapping[str, Any], case_data:
                         today: dt.date) -> tuple[dict[str, Any], list[FieldError]]:
     """Normalise ``submitted`` and check it against the form; returns the clean data and every error."""
     data = _normalise(copy.deepcopy(dict(submitted)))
-    validator = Draft202012Validator(form.schema, format_checker=FORMAT_CHECKER)
+    validator = FormValidator(form.schema, format_checker=FORMAT_CHECKER)
     errors = [_field_error(e, form.schema) for e in validator.iter_errors(data)]
     failed = {e.field.split(".")[0] for e in errors}
     for rule in form.schema.get("x-checks", []):
@@ -198,12 +223,23 @@ def _compare_with_case(rule: dict[str, Any], data: dict[str, Any], case_data: Ma
     value, other = data.get(rule["field"]), case_data.get(rule["other"], data.get(rule["other"]))
     if value is None or other is None:
         return None
-    failed = {"lte_data": value > other, "equals_data": value != other,
-              "not_before_data": str(value) < str(other)}[rule["check"]]
+    try:
+        failed = _violates(rule["check"], value, other)
+    except (TypeError, ValueError):
+        failed = True
     if not failed:
         return None
-    return FieldError(rule["field"], rule["check"], {"other_label": rule.get("other_label", rule["other"]),
-                                                     "limit": _display(other)})
+    return FieldError(rule["field"], rule["check"], {
+        "other_label": rule.get("other_label", rule["other"]), "limit": _display(other),
+        "other_label_en": rule.get("other_label_en", rule.get("other_label", rule["other"]))})
+
+
+def _violates(check: str, value: Any, other: Any) -> bool:
+    if check == "lte_data":
+        return bool(value > other)
+    if check == "equals_data":
+        return bool(value != other)
+    return dt.date.fromisoformat(value) < dt.date.fromisoformat(other)
 
 
 def _date_bound(rule: dict[str, Any], data: dict[str, Any], case_data: Mapping[str, Any],

@@ -50,9 +50,13 @@ class FieldError:
     def message(self, locale: str = "vi") -> str:
         """The message in ``locale`` (``vi`` or ``en``)."""
         vi, en = self.text or MESSAGES.get(self.code, MESSAGES["invalid"])
-        template = en if locale.startswith("en") else vi
+        english = locale.startswith("en")
+        params = dict(self.params)
+        if english and "other_label_en" in params:
+            params["other_label"] = params["other_label_en"]
+        template = en if english else vi
         try:
-            return template.format(**self.params)
+            return template.format(**params)
         except (KeyError, IndexError):
             return template
 

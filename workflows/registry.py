@@ -5,6 +5,7 @@ forms its user tasks name), so deploying the same files twice yields the same ve
 """
 from __future__ import annotations
 
+import ast
 import hashlib
 import json
 from collections.abc import Mapping
@@ -24,7 +25,9 @@ from workflows.errors import ScriptRefused
 from workflows.forms import KNOWN_CHECKS
 from workflows.forms import SCHEMA_PROPERTY
 from workflows.forms import UI_SCHEMA_PROPERTY
+from workflows.forms import FormSpec
 from workflows.forms import check_form_schema
+from workflows.forms import form_for
 from workflows.scripting import compile_code
 from workflows.serializer import StateSerializer
 
@@ -58,6 +61,11 @@ class ProcessDefinition:
         """The lane of the start event: its group may start cases."""
         starts = [s for s in self.spec.task_specs.values() if type(s).__name__ == "StartEvent"]
         return starts[0].lane if starts else None
+
+    def form(self, task_name: str) -> FormSpec | None:
+        """The form of the task named ``task_name`` (a BPMN element id), if it has one."""
+        task_spec = self.spec.task_specs[task_name]
+        return form_for(task_spec.extensions.get("properties", {}), self.forms)
 
     def diagram_xml(self) -> str:
         """The BPMN file of this process (for the diagram viewer)."""
@@ -124,9 +132,11 @@ def _add_xml(parser: SpiffBpmnParser, sources: Mapping[str, str],
     for name in sorted(sources, key=lambda n: not n.endswith(".dmn")):
         if not name.endswith((".bpmn", ".dmn")):
             continue
+        tree = None
         try:
             tree = etree.fromstring(sources[name].encode("utf-8"))  # noqa: S320 - admins' own files
             if name.endswith(".dmn"):
+                _check_decision_cells(name, tree, problems)
                 parser.add_dmn_xml(tree, filename=name)
             else:
                 parser.add_bpmn_xml(tree, filename=name)
@@ -134,7 +144,7 @@ def _add_xml(parser: SpiffBpmnParser, sources: Mapping[str, str],
         except etree.XMLSyntaxError as exc:
             problems.append(DiagramProblem(name, exc.lineno, None, f"XML không hợp lệ: {exc.msg}"))
         except ValidationException as exc:
-            problems.append(_problem_from(exc, name))
+            problems.append(_locate(_problem_from(exc, name), {name: tree} if tree is not None else {}))
     return trees
 
 
@@ -146,14 +156,16 @@ def _problem_from(exc: ValidationException, default_file: str) -> DiagramProblem
 def _build(parser: SpiffBpmnParser, key: str, sources: Mapping[str, str], trees: dict[str, Any],
            forms: dict[str, dict[str, Any]], problems: list[DiagramProblem]) -> ProcessDefinition | None:
     file_name = parser.process_parsers[key].filename
+    before = len(problems)
+    _check_model(file_name, trees[file_name], problems)
+    if len(problems) > before:
+        return None
     try:
         spec = parser.get_spec(key)
         subprocess_specs = parser.get_subprocess_specs(key)
     except ValidationException as exc:
-        problems.append(_problem_from(exc, file_name))
+        problems.append(_locate(_problem_from(exc, file_name), trees))
         return None
-    before = len(problems)
-    _check_model(file_name, trees[file_name], problems)
     used_forms = _check_forms(file_name, spec, trees[file_name], forms, problems)
     if len(problems) > before:
         return None
@@ -163,6 +175,27 @@ def _build(parser: SpiffBpmnParser, key: str, sources: Mapping[str, str], trees:
     return ProcessDefinition(key=key, name=spec.description or key, version_hash=_hash(used), sources=used,
                              spec=spec, subprocess_specs=subprocess_specs,
                              forms={n: forms[n] for n in used_forms})
+
+
+def _locate(problem: DiagramProblem, trees: dict[str, Any]) -> DiagramProblem:
+    """Fill in what a parser error left out: the line of the element it names, or the element at its line."""
+    tree = trees.get(problem.file_name)
+    if tree is None or (problem.line and problem.element_id):
+        return problem
+    if problem.element_id:
+        nodes = tree.xpath("//*[@id=$id]", id=problem.element_id)
+        return DiagramProblem(problem.file_name, _line(nodes[0]) if nodes else None, problem.element_id,
+                              problem.message)
+    if problem.line:
+        node = next((n for n in tree.iter() if n.sourceline == problem.line), None)
+        return DiagramProblem(problem.file_name, problem.line, _owner_id(node), problem.message)
+    return problem
+
+
+def _owner_id(node: Any) -> str | None:
+    while node is not None and node.get("id") is None:
+        node = node.getparent()
+    return str(node.get("id")) if node is not None else None
 
 
 def _hash(files: Mapping[str, str]) -> str:
@@ -194,14 +227,33 @@ def _check_model(file_name: str, tree: Any, problems: list[DiagramProblem]) -> N
 
 
 def _check_code(file_name: str, node: Any, mode: str, problems: list[DiagramProblem]) -> None:
-    owner = node
-    while owner is not None and owner.get("id") is None:
-        owner = owner.getparent()
     try:
         compile_code((node.text or "").strip() or "None", mode)
     except (ScriptRefused, SyntaxError) as exc:
-        element = owner.get("id") if owner is not None else None
-        problems.append(DiagramProblem(file_name, _line(node), element, f"kịch bản bị từ chối: {exc}"))
+        problems.append(DiagramProblem(file_name, _line(node), _owner_id(node), f"kịch bản bị từ chối: {exc}"))
+
+
+DMN_CELLS = ("//*[local-name()='inputExpression']/*[local-name()='text']"
+             "|//*[local-name()='inputEntry']/*[local-name()='text']"
+             "|//*[local-name()='outputEntry']/*[local-name()='text']")
+
+
+def _check_decision_cells(file_name: str, tree: Any, problems: list[DiagramProblem]) -> None:
+    """Compile every DMN cell as the engine will: as an expression, or as the right side of a comparison."""
+    for node in tree.xpath(DMN_CELLS):
+        text = (node.text or "").strip()
+        if text in {"", "-"}:
+            continue
+        candidate = text.replace("?", "dmninputexpr")
+        try:
+            ast.parse(candidate, mode="eval")
+        except SyntaxError:
+            candidate = f"dmninputexpr {candidate}"
+        try:
+            compile_code(candidate, "eval")
+        except ScriptRefused as exc:
+            problems.append(DiagramProblem(file_name, _line(node), _owner_id(node),
+                                           f"ô bảng quyết định bị từ chối: {exc}"))
 
 
 def _check_forms(file_name: str, spec: Any, tree: Any, forms: dict[str, dict[str, Any]],

@@ -70,6 +70,14 @@ class _Policy(RestrictingNodeTransformer):
     def visit_Pow(self, node: ast.Pow) -> ast.AST:  # noqa: N802
         return self._refuse(node, "Phép lũy thừa")
 
+    def visit_BinOp(self, node: ast.BinOp) -> ast.AST:  # noqa: N802
+        # "a" * 10**8 or [0] * 10**8 would allocate without looping; multiplication goes through a guard.
+        node = self.node_contents_visit(node)
+        if not isinstance(node.op, ast.Mult):
+            return node
+        call = ast.Call(func=ast.Name(id="_guarded_mul_", ctx=ast.Load()), args=[node.left, node.right], keywords=[])
+        return ast.fix_missing_locations(ast.copy_location(call, node))
+
 
 @lru_cache(maxsize=2048)
 def compile_code(source: str, mode: str) -> CodeType:
@@ -96,10 +104,29 @@ class _WorkBudget:
             yield item
 
 
+MAX_SEQUENCE = 100_000
+# Padding methods build strings of any length in one call; no diagram needs them.
+_DENIED_ATTRIBUTES = frozenset({"ljust", "rjust", "center", "zfill", "expandtabs", "format_map"})
+
+
+def _guarded_mul(left: Any, right: Any) -> Any:
+    for sequence, count in ((left, right), (right, left)):
+        if isinstance(sequence, str | bytes | list | tuple) and isinstance(count, int):
+            if len(sequence) * count > MAX_SEQUENCE:
+                raise ScriptBudgetExceeded(f"Kết quả phép nhân vượt quá {MAX_SEQUENCE} phần tử")
+    return left * right
+
+
+def _guarded_getattr(obj: Any, name: str, default: Any = None, getattr: Any = getattr) -> Any:  # noqa: A002
+    if name in _DENIED_ATTRIBUTES:
+        raise AttributeError(f"Thuộc tính '{name}' không được phép trong kịch bản quy trình")
+    return safer_getattr(obj, name, default, getattr)  # type: ignore[no-untyped-call]
+
+
 _BUILTINS: dict[str, Any] = {
-    **safe_builtins,
+    **{k: v for k, v in safe_builtins.items() if k not in {"pow"}},
     **limited_builtins,
-    **{k: v for k, v in utility_builtins.items() if k in {"math", "same_type"}},
+    **{k: v for k, v in utility_builtins.items() if k in {"same_type"}},
     "dict": dict, "list": list, "sum": sum, "min": min, "max": max, "any": any, "all": all,
     "enumerate": enumerate, "sorted": sorted, "reversed": reversed, "map": map, "filter": filter,
 }
@@ -108,7 +135,8 @@ _BUILTINS: dict[str, Any] = {
 def _base_globals(helpers: dict[str, Callable[..., Any]]) -> dict[str, Any]:
     return {
         "__builtins__": _BUILTINS,
-        "_getattr_": safer_getattr,
+        "_getattr_": _guarded_getattr,
+        "_guarded_mul_": _guarded_mul,
         "_getitem_": default_guarded_getitem,
         "_write_": full_write_guard,
         "_unpack_sequence_": guarded_unpack_sequence,
@@ -141,12 +169,15 @@ class RestrictedEnvironment(BasePythonScriptEngineEnvironment):  # type: ignore[
         namespace = self._namespace(context, external_context)
         exec(compile_code(script, "exec"), namespace)  # noqa: S102
         reserved = set(self._base) | set(external_context or {}) | {"_getiter_"}
-        results = {k: v for k, v in namespace.items() if k not in reserved and not k.startswith("_")}
+        results = {k: v for k, v in namespace.items() if k not in reserved}
+        for key, value in results.items():
+            _require_json(key, value)
+        # Only now, with every value checked, does the case data change: all of it or none of it.
         for key in [k for k in context if k not in results]:
             del context[key]
         for key, value in results.items():
-            _require_json(key, value)
-            if context.get(key, _MISSING) != value:
+            current = context.get(key, _MISSING)
+            if type(current) is not type(value) or current != value:
                 context[key] = value
         return True
 
