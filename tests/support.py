@@ -8,6 +8,7 @@ import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from dataclasses import field
+from pathlib import Path
 from typing import Any
 from typing import TypeVar
 
@@ -80,6 +81,6 @@ def reentry_cli(db_url: str, *args: str) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "REENTRY_DATABASE_URL": db_url}
     code = "from web.cli import main; main()"
     return subprocess.run([sys.executable, "-c", code, *args], env=env, capture_output=True, text=True,
-                          timeout=120, check=False)
+                          timeout=120, check=False, cwd=Path(__file__).resolve().parent.parent)
 
 

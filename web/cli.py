@@ -10,11 +10,16 @@ import click
 from services import audit
 from services import users
 from services.backend import Backend
+from services.demo import DEMO_PASSWORD
+from services.demo import DEMO_USERS
+from services.demo import seed
 from services.deploy import deploy_sources
 from services.errors import DeployRejected
 from services.errors import InvalidInput
 from services.errors import ServiceError
 from services.schema import upgrade
+from web.server import serve as run_server
+from web.worker import run_worker
 from workflows.calendar import WorkingCalendar
 from workflows.errors import DiagramRejected
 from workflows.registry import read_folder
@@ -95,6 +100,44 @@ def users_token(username: str) -> None:
         _fail(exc.message("vi"))
         return
     click.echo(token)
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+@click.option("--workers", default=1, show_default=True, type=int)
+def serve(host: str, port: int, workers: int) -> None:
+    """Serve the web app and the API."""
+    run_server(host, port, workers)
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+@click.option("--no-serve", is_flag=True, help="Prepare the database and demo data, then exit.")
+def demo(host: str, port: int, no_serve: bool) -> None:
+    """init-db + deploy + demo users and cases + serve."""
+    backend = Backend.connect()
+    upgrade(backend.engine)
+    with backend.transaction() as session:
+        for item in deploy_sources(session, read_folder(DEFAULT_BPMN), actor="demo"):
+            click.echo(f"Quy trình {item.key}: phiên bản {item.version}")
+    with backend.transaction() as session:
+        created = seed(session, backend.runtime, dt.date.today())
+    for line in created:
+        click.echo(f"Đã tạo {line}")
+    click.echo(f"Mật khẩu của mọi tài khoản demo: {DEMO_PASSWORD}")
+    for user in DEMO_USERS:
+        click.echo(f"  {user.username:16} {', '.join(user.groups):20} {user.unit or '':6} {user.full_name}")
+    if not no_serve:
+        click.echo(f"Mở http://{host}:{port}")
+        run_server(host, port, 1)
+
+
+@main.command()
+def worker() -> None:
+    """Background worker: Celery worker and beat when REENTRY_BROKER_URL is set, else a timer sweeper loop."""
+    run_worker()
 
 
 @main.group("audit")

@@ -1,0 +1,123 @@
+"""Inbox commands: claim, unclaim, idempotent completion, auditors' read-only access, tokens."""
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+import sqlalchemy as sa
+
+from services import audit
+from services import cases
+from services import tasks
+from services import users
+from services.backend import Backend
+from services.errors import Conflict
+from services.errors import InvalidInput
+from services.errors import NotAllowed
+from services.errors import TaskHeldByOther
+from services.models import AuditEvent
+from services.models import HumanTask
+from tests.support import PASSWORD
+from tests.support import read
+from tests.support import run
+
+DOSSIER = {
+    "full_name": "Trần Văn Bình", "date_of_birth": "1988-03-04", "sex": "male", "national_id_number": "001088004321",
+    "residence_commune_code": "10001", "residence_detail": "Thôn 2", "phone": "0987654321",
+    "release_certificate_type": "amnesty", "release_certificate_number": "45/GCN", "sentence_completed_on": "2026-02-01",
+    "form01_list_ref": "01/DS-2026", "loan_purpose": "production_business", "requested_amount_vnd": 60_000_000,
+    "loan_term_months": 24, "use_of_funds_plan": "Mở tiệm sửa xe", "has_same_purpose_debt": False, "action": "submit",
+}
+
+
+@pytest.fixture
+def at_commune(backend: Backend) -> str:
+    """A dossier waiting at commune 10001; returns the commune task id."""
+    for name, group, unit in [("an.police", "police", "10001"), ("binh.ubnd", "commune", "10001"), ("chi.ubnd", "commune", "10001"),
+                              ("quynh.tt", "auditor", None)]:
+        run(backend, lambda s, n=name, g=group, u=unit: users.add_user(s, n, PASSWORD, [g], unit=u))
+    instance = run(backend, lambda s: cases.start_case(s, backend.runtime, users.get_user(s, "an.police"), "loan_dossier"))
+    compile_id = read(backend, lambda s: cases.ready_rows(s, instance.id)[0].id)
+    run(backend, lambda s: tasks.complete_task(s, backend.runtime, users.get_user(s, "an.police"), compile_id, DOSSIER))
+    return read(backend, lambda s: cases.ready_rows(s, instance.id)[0].id)
+
+
+def test_claim_moves_task_from_group_queue_to_my_inbox(backend: Backend, at_commune: str) -> None:
+    """Claiming takes the task out of colleagues' group queue and into the claimer's own inbox."""
+    run(backend, lambda s: tasks.claim_task(s, users.get_user(s, "binh.ubnd"), at_commune))
+    assert [t.id for t in read(backend, lambda s: tasks.list_tasks(s, users.get_user(s, "binh.ubnd"), "mine"))] == [at_commune]
+    assert read(backend, lambda s: tasks.list_tasks(s, users.get_user(s, "chi.ubnd"), "group")) == []
+    with pytest.raises(TaskHeldByOther):
+        run(backend, lambda s: tasks.claim_task(s, users.get_user(s, "chi.ubnd"), at_commune))
+
+
+def test_unclaim_returns_task_to_group(backend: Backend, at_commune: str) -> None:
+    """Giving a task back puts it in the group queue again, and only its holder may do so."""
+    run(backend, lambda s: tasks.claim_task(s, users.get_user(s, "binh.ubnd"), at_commune))
+    with pytest.raises(TaskHeldByOther):
+        run(backend, lambda s: tasks.unclaim_task(s, users.get_user(s, "chi.ubnd"), at_commune))
+    run(backend, lambda s: tasks.unclaim_task(s, users.get_user(s, "binh.ubnd"), at_commune))
+    assert [t.id for t in read(backend, lambda s: tasks.list_tasks(s, users.get_user(s, "chi.ubnd"), "group"))] == [at_commune]
+    types = read(backend, lambda s: s.scalars(sa.select(AuditEvent.type).order_by(AuditEvent.id)).all())
+    assert list(types)[-2:] == ["task_claimed", "task_unclaimed"]
+
+
+def test_repeated_completion_with_same_idempotency_key_does_nothing_twice(backend: Backend, at_commune: str) -> None:
+    """A client retrying with the same idempotency key gets the case back without a second event."""
+    data = {"decision": "confirm"}
+    first = run(backend, lambda s: tasks.complete_task(s, backend.runtime, users.get_user(s, "binh.ubnd"), at_commune, data,
+                                                       idempotency_key="bank-retry-1"))
+    again = run(backend, lambda s: tasks.complete_task(s, backend.runtime, users.get_user(s, "binh.ubnd"), at_commune, data,
+                                                       idempotency_key="bank-retry-1"))
+    assert first.id == again.id
+    count = read(backend, lambda s: s.scalar(sa.select(sa.func.count()).select_from(AuditEvent)
+                                             .where(AuditEvent.task_id == at_commune)))
+    assert count == 1
+
+
+def test_return_without_comment_is_refused(backend: Backend, at_commune: str) -> None:
+    """Returning a dossier needs a comment; the task stays open."""
+    with pytest.raises(InvalidInput) as info:
+        run(backend, lambda s: tasks.complete_task(s, backend.runtime, users.get_user(s, "binh.ubnd"), at_commune,
+                                                   {"decision": "return"}))
+    assert [(e.field, e.message("en")) for e in info.value.errors] == [("comment", "This field is required")]
+    assert read(backend, lambda s: s.get_one(HumanTask, at_commune).status) == "open"
+
+
+def test_auditor_reads_every_case_but_never_writes(backend: Backend, at_commune: str) -> None:
+    """An auditor sees the case, but claiming, completing or starting is refused."""
+    auditor = read(backend, lambda s: users.get_user(s, "quynh.tt"))
+    assert len(read(backend, lambda s: cases.list_cases(s, users.get_user(s, "quynh.tt")))) == 1
+    with pytest.raises(NotAllowed):
+        run(backend, lambda s: tasks.claim_task(s, users.get_user(s, "quynh.tt"), at_commune))
+    with pytest.raises(NotAllowed):
+        run(backend, lambda s: cases.start_case(s, backend.runtime, users.get_user(s, "quynh.tt"), "loan_dossier"))
+    assert auditor.groups == frozenset({"auditor"})
+
+
+def test_tokens_expire_and_only_their_hash_is_stored(backend: Backend, at_commune: str) -> None:
+    """A token identifies its user until it expires; the database holds only its sha256."""
+    token, _ = run(backend, lambda s: users.issue_token(s, users.get_user(s, "binh.ubnd")))
+    expired, _ = run(backend, lambda s: users.issue_token(s, users.get_user(s, "binh.ubnd"), dt.timedelta(seconds=-1)))
+    assert read(backend, lambda s: users.user_for_token(s, token)).username == "binh.ubnd"  # type: ignore[union-attr]
+    assert read(backend, lambda s: users.user_for_token(s, expired)) is None
+    stored = read(backend, lambda s: s.scalars(sa.text("select token_hash from api_token")).all())
+    assert token not in stored and len(stored) == 2
+
+
+def test_completed_case_refuses_withdrawal(backend: Backend, at_commune: str) -> None:
+    """A case that has ended cannot be withdrawn."""
+    instance_id = read(backend, lambda s: s.get_one(HumanTask, at_commune).instance_id)
+    run(backend, lambda s: cases.withdraw_case(s, backend.runtime, users.get_user(s, "an.police"), instance_id, "Đổi ý"))
+    with pytest.raises(InvalidInput):
+        run(backend, lambda s: cases.withdraw_case(s, backend.runtime, users.get_user(s, "an.police"), instance_id, "Lần 2"))
+    assert read(backend, audit.verify).ok
+
+
+def test_completing_a_cancelled_task_is_a_conflict(backend: Backend, at_commune: str) -> None:
+    """Once the case is withdrawn its open task is cancelled and cannot be completed."""
+    instance_id = read(backend, lambda s: s.get_one(HumanTask, at_commune).instance_id)
+    run(backend, lambda s: cases.withdraw_case(s, backend.runtime, users.get_user(s, "an.police"), instance_id, "Đổi ý"))
+    with pytest.raises(Conflict):
+        run(backend, lambda s: tasks.complete_task(s, backend.runtime, users.get_user(s, "binh.ubnd"), at_commune,
+                                                   {"decision": "confirm"}))

@@ -1,0 +1,40 @@
+"""``reentry worker``: Celery on Redis (or RabbitMQ) when a broker is configured, a plain loop otherwise."""
+from __future__ import annotations
+
+import os
+import time
+
+from celery import Celery
+
+from services.backend import Backend
+from services.sweeper import sweep_due_timers
+
+SWEEP_SECONDS = float(os.environ.get("REENTRY_SWEEP_SECONDS", "60"))
+
+
+def make_celery(broker_url: str) -> Celery:
+    """The Celery app: one periodic task that sweeps due timers."""
+    app = Celery("reentry", broker=broker_url)
+    app.conf.beat_schedule = {"sweep-timers": {"task": "reentry.sweep_timers", "schedule": SWEEP_SECONDS}}
+    app.conf.task_acks_late = True
+    backend: list[Backend] = []
+
+    @app.task(name="reentry.sweep_timers")  # type: ignore[untyped-decorator]
+    def sweep_timers() -> int:
+        if not backend:
+            backend.append(Backend.connect())
+        return sweep_due_timers(backend[0])
+
+    return app
+
+
+def run_worker() -> None:
+    """Run until interrupted."""
+    broker = os.environ.get("REENTRY_BROKER_URL")
+    if broker:
+        make_celery(broker).worker_main(["worker", "--beat", "--loglevel=INFO", "--concurrency=2"])
+        return
+    backend = Backend.connect()
+    while True:
+        sweep_due_timers(backend)
+        time.sleep(SWEEP_SECONDS)
