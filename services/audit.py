@@ -42,7 +42,7 @@ class AuditEntry:
     type: str
     actor: str
     at: dt.datetime
-    state_hash: str
+    state_hash: str = ""
     task_name: str | None = None
     task_id: str | None = None
     data: dict[str, Any] | None = None

@@ -72,7 +72,7 @@ def start_case(session: Session, runtime: Runtime, actor: User, process_key: str
     if not can_start(actor, version):
         raise NotAllowed()
     at = at or utcnow()
-    definition = runtime.definition(version)
+    definition = runtime.definition(session, version.id)
     try:
         case, log = runtime.engine.start(definition, {}, at)
     except EngineStepFailed as exc:
@@ -81,14 +81,13 @@ def start_case(session: Session, runtime: Runtime, actor: User, process_key: str
         _prefill(runtime, case, data)
     instance = ProcessInstance(
         business_key=numbering.business_key(session, at.astimezone(VIETNAM_TZ).year), process_version_id=version.id,
-        version=version, process_key=process_key, status=InstanceStatus.RUNNING, state="",
-        state_token=uuid.uuid4().hex, started_by_id=actor.id, started_by=actor, started_at=at, updated_at=at,
+        process_key=process_key, status=InstanceStatus.RUNNING, state="",
+        state_token=uuid.uuid4().hex, started_by_id=actor.id, started_at=at, updated_at=at,
         unit=actor.unit)
     session.add(instance)
     session.flush()
-    progress.record(session, runtime, instance, case, log, audit.AuditEntry(
-        type=AuditType.STARTED, actor=actor.username, at=at, state_hash=case.fingerprint(),
-        data=dict(data or {}), routing=log.routing))
+    progress.record(session, runtime, instance, case, log, set(), audit.AuditEntry(
+        type=AuditType.STARTED, actor=actor.username, at=at, data=dict(data or {}), routing=log.routing))
     progress.flush_or_conflict(session)
     return instance
 
@@ -120,18 +119,18 @@ def withdraw_case(session: Session, runtime: Runtime, actor: User, instance_id: 
     if not reason.strip():
         raise InvalidInput([FieldError("reason", "required")])
     at = at or utcnow()
-    definition = runtime.definition(instance.version)
+    definition = runtime.definition(session, instance.process_version_id)
     for row in ready_rows(session, instance.id):
         if row.assignee_id == actor.id and offers_withdrawal(definition.form(row.task_name)):
             data = {"action": WITHDRAW_ACTION, "withdraw_reason": reason.strip()}
             return tasks.complete_task(session, runtime, actor, row.id, data, at=at)
-    case = runtime.checkout(instance)
+    case = runtime.checkout(session, instance)
+    ready_before = case.ready_task_ids()
     runtime.engine.cancel(case)
     instance.status, instance.outcome = InstanceStatus.CANCELLED, WITHDRAWN_OUTCOME
     instance.completed_at = at
-    progress.record(session, runtime, instance, case, StepLog(), audit.AuditEntry(
-        type=AuditType.WITHDRAWN, actor=actor.username, at=at, state_hash=case.fingerprint(),
-        data={"reason": reason.strip()}))
+    progress.record(session, runtime, instance, case, StepLog(), ready_before, audit.AuditEntry(
+        type=AuditType.WITHDRAWN, actor=actor.username, at=at, data={"reason": reason.strip()}))
     progress.flush_or_conflict(session)
     return instance
 
@@ -167,7 +166,7 @@ def ready_rows(session: Session, instance_id: int) -> list[HumanTask]:
     return [t for t in case_tasks(session, instance_id) if t.status == TaskStatus.OPEN]
 
 
-def case_data(runtime: Runtime, instance: ProcessInstance) -> dict[str, Any]:
+def case_data(session: Session, runtime: Runtime, instance: ProcessInstance) -> dict[str, Any]:
     """The case data as it stands now."""
-    case = runtime.engine.load(runtime.definition(instance.version), instance.state)
+    case = runtime.engine.load(runtime.definition(session, instance.process_version_id), instance.state)
     return case.data()

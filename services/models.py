@@ -38,26 +38,20 @@ class User(Base):
     failed_logins: Mapped[int] = mapped_column(default=0)
     locked_until: Mapped[dt.datetime | None]
     created_at: Mapped[created_at]
-    memberships: Mapped[list[UserGroup]] = relationship(
-        back_populates="user", cascade="all, delete-orphan", lazy="selectin", order_by="UserGroup.group_name")
+    # The user's groups as ",police,commune,": one row read per request, and one LIKE finds a group's members.
+    group_list: Mapped[str] = mapped_column(String(500), default="")
 
     @property
     def groups(self) -> frozenset[str]:
         """The names of the user's groups."""
-        return frozenset(m.group_name for m in self.memberships)
+        return frozenset(g for g in self.group_list.split(",") if g)
+
+    @groups.setter
+    def groups(self, names: frozenset[str] | set[str] | list[str] | tuple[str, ...]) -> None:
+        self.group_list = "," + ",".join(sorted(set(names))) + "," if names else ""
 
     def __repr__(self) -> str:
         return f"<User {self.username}>"
-
-
-class UserGroup(Base):
-    """Membership of one user in one group."""
-
-    __tablename__ = "user_group"
-
-    user_id: Mapped[int] = mapped_column(ForeignKey("app_user.id", ondelete="CASCADE"), primary_key=True)
-    group_name: Mapped[str] = mapped_column(String(64), primary_key=True)
-    user: Mapped[User] = relationship(back_populates="memberships")
 
 
 class ApiToken(Base):
@@ -85,8 +79,9 @@ class ProcessVersion(Base):
     version_hash: Mapped[str] = mapped_column(String(64))
     name: Mapped[str] = mapped_column(String(255))
     start_group: Mapped[str | None] = mapped_column(String(64))
-    sources: Mapped[json_doc]
-    spec: Mapped[json_doc]
+    # Large documents, read only when a worker first parses this version.
+    sources: Mapped[Any] = mapped_column(JSON, deferred=True)
+    spec: Mapped[Any] = mapped_column(JSON, deferred=True)
     deployed_at: Mapped[created_at]
     deployed_by: Mapped[str | None] = mapped_column(String(64))
 
@@ -117,7 +112,7 @@ class ProcessInstance(Base):
     audit_head: Mapped[str] = mapped_column(String(64), default="")
     error_message: Mapped[str | None] = mapped_column(Text)
 
-    version: Mapped[ProcessVersion] = relationship(lazy="joined")
+    version: Mapped[ProcessVersion] = relationship()
     started_by: Mapped[User | None] = relationship()
 
     __mapper_args__ = {"version_id_col": state_token, "version_id_generator": False}
@@ -155,8 +150,8 @@ class HumanTask(Base):
     subject_name: Mapped[str | None] = mapped_column(String(200))
     search_text: Mapped[str] = mapped_column(String(600), default="")
 
-    assignee: Mapped[User | None] = relationship(foreign_keys=[assignee_id], lazy="joined")
-    completed_by: Mapped[User | None] = relationship(foreign_keys=[completed_by_id], lazy="joined")
+    assignee: Mapped[User | None] = relationship(foreign_keys=[assignee_id])
+    completed_by: Mapped[User | None] = relationship(foreign_keys=[completed_by_id])
 
 
 class AuditEvent(Base):

@@ -7,9 +7,11 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from dataclasses import replace
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
@@ -29,12 +31,18 @@ from workflows.engine import StepLog
 
 
 def record(session: Session, runtime: Runtime, instance: ProcessInstance, case: Case, log: StepLog,
-           entry: audit.AuditEntry) -> None:
-    """Persist ``case`` on ``instance``, sync its inbox rows, flag escalations and append ``entry``."""
-    data = case.data()
-    _describe(instance, data)
-    _sync_inbox(session, instance, case, data, entry.at)
-    _escalate(session, instance, log.escalated_tasks, entry.at)
+           ready_before: set[str], entry: audit.AuditEntry) -> None:
+    """Persist ``case`` on ``instance``, sync its inbox rows, flag escalations and append ``entry``.
+
+    ``ready_before`` are the human tasks that were waiting before the command: exactly the case's open
+    inbox rows, so the inbox is brought in line without reading it back. The task the entry completes is
+    the caller's to close.
+    """
+    data = case.data(snapshot=False)
+    with session.no_autoflush:
+        described = _describe(instance, data)
+        _sync_inbox(session, instance, case, data, ready_before - {entry.task_id or ""}, described, entry.at)
+        _escalate(session, instance, log.escalated_tasks, entry.at)
     instance.state = case.dumps()
     instance.state_token = uuid.uuid4().hex
     instance.updated_at = entry.at
@@ -43,7 +51,7 @@ def record(session: Session, runtime: Runtime, instance: ProcessInstance, case: 
         instance.status = InstanceStatus.COMPLETED
         instance.outcome = case.outcome()
         instance.completed_at = entry.at
-    audit.append(session, instance, entry)
+    audit.append(session, instance, replace(entry, state_hash=case.fingerprint(data)))
     runtime.checkin(session, instance, case)
 
 
@@ -65,7 +73,9 @@ def flush_or_conflict(session: Session) -> None:
                        "The case was just changed by someone else; reload and try again") from None
 
 
-def _describe(instance: ProcessInstance, data: dict[str, Any]) -> None:
+def _describe(instance: ProcessInstance, data: dict[str, Any]) -> bool:
+    """Copy the case's subject onto the row for search; True when it changed."""
+    before = (instance.subject_name, instance.subject_id_number, instance.unit)
     name = data.get("full_name") or data.get("subject_name")
     instance.subject_name = str(name)[:200] if name else None
     number = data.get("national_id_number")
@@ -73,27 +83,24 @@ def _describe(instance: ProcessInstance, data: dict[str, Any]) -> None:
     instance.search_text = search_text([instance.business_key, name, number])
     if instance.unit is None and data.get("residence_commune_code"):
         instance.unit = str(data["residence_commune_code"])
+    return before != (instance.subject_name, instance.subject_id_number, instance.unit)
 
 
 def _sync_inbox(session: Session, instance: ProcessInstance, case: Case, data: dict[str, Any],
-                at: dt.datetime) -> None:
-    open_rows = {r.id: r for r in session.scalars(select(HumanTask).where(
-        HumanTask.instance_id == instance.id, HumanTask.status == TaskStatus.OPEN))} if instance.id else {}
+                ready_before: set[str], described: bool, at: dt.datetime) -> None:
     ready = case.ready_tasks()
     for task in ready:
-        if task.id not in open_rows:
+        if task.id not in ready_before:
             session.add(_new_row(session, instance, task, data, at))
-        else:
-            _refresh_row(open_rows[task.id], instance)
-    ready_ids = {t.id for t in ready}
-    for row in open_rows.values():
-        if row.id not in ready_ids:
-            row.status = TaskStatus.CANCELLED
-
-
-def _refresh_row(row: HumanTask, instance: ProcessInstance) -> None:
-    row.subject_name = instance.subject_name
-    row.search_text = instance.search_text
+    gone = ready_before - {t.id for t in ready}
+    if gone:
+        session.execute(update(HumanTask).where(HumanTask.id.in_(gone), HumanTask.status == TaskStatus.OPEN)
+                        .values(status=TaskStatus.CANCELLED).execution_options(synchronize_session=False))
+    still_open = ready_before - gone
+    if described and still_open:
+        session.execute(update(HumanTask).where(HumanTask.id.in_(still_open)).values(
+            subject_name=instance.subject_name, search_text=instance.search_text)
+            .execution_options(synchronize_session=False))
 
 
 def _new_row(session: Session, instance: ProcessInstance, task: ReadyTask, data: dict[str, Any],
@@ -118,6 +125,7 @@ def _new_row(session: Session, instance: ProcessInstance, task: ReadyTask, data:
 def _excluded(session: Session, instance: ProcessInstance, separate_from: str | None) -> str:
     if not separate_from or instance.id is None:
         return ""
+    session.flush()  # the completion that bars its actor may still be pending in this very command
     ids: list[int] = [i for i in session.scalars(select(HumanTask.completed_by_id).where(
         HumanTask.instance_id == instance.id, HumanTask.task_name.in_(separate_from.split(",")),
         HumanTask.completed_by_id.is_not(None))) if i is not None]

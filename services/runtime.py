@@ -38,23 +38,24 @@ class Runtime:
         self._cases: OrderedDict[int, tuple[str, Case]] = OrderedDict()
         self._lock = threading.Lock()
 
-    def definition(self, version: ProcessVersion) -> ProcessDefinition:
-        """The parsed definition of a stored version (parsed once per worker)."""
+    def definition(self, session: Session, version_id: int) -> ProcessDefinition:
+        """The parsed definition of a stored version (read and parsed once per worker)."""
         with self._lock:
-            found = self._definitions.get(version.id)
+            found = self._definitions.get(version_id)
         if found is None:
+            version = session.get_one(ProcessVersion, version_id)
             found = load_sources(version.sources)[version.process_key]
             with self._lock:
-                self._definitions[version.id] = found
+                self._definitions[version_id] = found
         return found
 
-    def checkout(self, instance: ProcessInstance) -> Case:
+    def checkout(self, session: Session, instance: ProcessInstance) -> Case:
         """The case's live workflow, taken out of the cache (or restored from its saved state)."""
         with self._lock:
             cached = self._cases.pop(instance.id, None)
         if cached is not None and cached[0] == instance.state_token:
             return cached[1]
-        return self.engine.load(self.definition(instance.version), instance.state)
+        return self.engine.load(self.definition(session, instance.process_version_id), instance.state)
 
     def checkin(self, session: Session, instance: ProcessInstance, case: Case) -> None:
         """Offer ``case`` back to the cache once ``session`` commits with ``instance``'s new token."""

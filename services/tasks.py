@@ -48,10 +48,11 @@ def _open_task(session: Session, actor: User, task_id: str) -> tuple[HumanTask, 
     """The task and its case, locked for a write, after checking the task still waits for ``actor``."""
     if actor.groups & authz.WRITE_FORBIDDEN_GROUPS:
         raise NotAllowed()
-    instance = progress.lock_case(session, get_task(session, task_id).instance_id)
-    row = session.get_one(HumanTask, task_id, populate_existing=True)
+    instance_id = session.scalar(select(HumanTask.instance_id).where(HumanTask.id == task_id))
+    instance = progress.lock_case(session, instance_id) if instance_id is not None else None
     if instance is None:
-        raise NotFound("instance")
+        raise NotFound("task")
+    row = session.get_one(HumanTask, task_id)
     if row.status == TaskStatus.COMPLETED and row.completed_by is not None and row.completed_at is not None:
         raise TaskAlreadyCompleted(row.completed_by.full_name, row.completed_at)
     if row.status != TaskStatus.OPEN:
@@ -101,13 +102,14 @@ def complete_task(session: Session, runtime: Runtime, actor: User, task_id: str,
         return repeated
     row, instance = _open_task(session, actor, task_id)
     at = at or utcnow()
-    case = runtime.checkout(instance)
+    case = runtime.checkout(session, instance)
     form = case.form(row.task_name)
     clean = dict(data)
     if form is not None:
-        clean, errors = validate_submission(form, data, case.data(), at.astimezone(VIETNAM_TZ).date())
+        clean, errors = validate_submission(form, data, case.data(snapshot=False), at.astimezone(VIETNAM_TZ).date())
         if errors:
             raise InvalidInput(errors)
+    ready_before = case.ready_task_ids()
     try:
         log = runtime.engine.complete(case, task_id, clean, at)
     except UnknownTask as exc:
@@ -116,9 +118,9 @@ def complete_task(session: Session, runtime: Runtime, actor: User, task_id: str,
         raise ProcessFailure(str(exc), exc.task_name) from exc
     row.status, row.completed_by_id, row.completed_at = TaskStatus.COMPLETED, actor.id, at
     row.assignee_id = row.assignee_id or actor.id
-    progress.record(session, runtime, instance, case, log, audit.AuditEntry(
-        type=AuditType.COMPLETED, actor=actor.username, at=at, state_hash=case.fingerprint(),
-        task_name=row.task_name, task_id=row.id, data=clean, routing=log.routing, idempotency_key=idempotency_key))
+    progress.record(session, runtime, instance, case, log, ready_before, audit.AuditEntry(
+        type=AuditType.COMPLETED, actor=actor.username, at=at, task_name=row.task_name, task_id=row.id,
+        data=clean, routing=log.routing, idempotency_key=idempotency_key))
     progress.flush_or_conflict(session)
     return instance
 

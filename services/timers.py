@@ -32,12 +32,13 @@ def fire_timers(session: Session, runtime: Runtime, instance_id: int, now: dt.da
     if (instance is None or instance.status != InstanceStatus.RUNNING or instance.next_timer_at is None
             or instance.next_timer_at > now):
         return False
-    case = runtime.checkout(instance)
+    case = runtime.checkout(session, instance)
+    ready_before = case.ready_task_ids()
     try:
         log = runtime.engine.fire_due_timers(case, now)
     except EngineStepFailed as exc:
         raise ProcessFailure(str(exc), exc.task_name) from exc
-    progress.record(session, runtime, instance, case, log, audit.AuditEntry(
-        type=AuditType.TIMER_FIRED, actor=SYSTEM_ACTOR, at=now, state_hash=case.fingerprint(), routing=log.routing))
+    progress.record(session, runtime, instance, case, log, ready_before, audit.AuditEntry(
+        type=AuditType.TIMER_FIRED, actor=SYSTEM_ACTOR, at=now, routing=log.routing))
     progress.flush_or_conflict(session)
     return True

@@ -6,6 +6,7 @@ import hashlib
 import re
 import secrets
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError
@@ -18,7 +19,6 @@ from services.errors import InvalidInput
 from services.errors import NotFound
 from services.models import ApiToken
 from services.models import User
-from services.models import UserGroup
 from workflows.messages import FieldError
 
 GROUPS = (
@@ -38,7 +38,8 @@ def add_user(session: Session, username: str, password: str, groups: Iterable[st
     if errors:
         raise InvalidInput(errors)
     user = User(username=username, full_name=full_name or username, password_hash=_hasher.hash(password),
-                unit=unit or None, memberships=[UserGroup(group_name=g) for g in sorted(set(groups))])
+                unit=unit or None)
+    user.groups = set(groups)
     session.add(user)
     session.flush()
     return user
@@ -120,3 +121,46 @@ def user_for_token(session: Session, token: str) -> User | None:
 
 def _token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class LoginAttempt:
+    """The outcome of a sign-in: the user, or why not (``refused`` or ``locked`` with minutes left)."""
+
+    user: User | None
+    reason: str = ""
+    minutes_left: int = 0
+
+
+_DUMMY_HASH = _hasher.hash("reentry-timing-equaliser")
+
+
+def login(session: Session, username: str, password: str, now: dt.datetime, max_failures: int = 5,
+          lock_for: dt.timedelta = dt.timedelta(minutes=15)) -> LoginAttempt:
+    """Check a sign-in and record failures; after ``max_failures`` in a row the account locks for ``lock_for``.
+
+    Failures are returned, not raised, so the caller's transaction commits the failure count.
+    """
+    user = session.scalar(select(User).where(User.username == username.strip()))
+    if user is None or not user.is_active:
+        _spend_hash_time()
+        return LoginAttempt(None, "refused")
+    if user.locked_until and user.locked_until > now:
+        return LoginAttempt(None, "locked", _minutes_until(user.locked_until, now))
+    if not verify_password(user, password):
+        user.failed_logins += 1
+        if user.failed_logins >= max_failures:
+            user.failed_logins, user.locked_until = 0, now + lock_for
+            return LoginAttempt(None, "locked", _minutes_until(user.locked_until, now))
+        return LoginAttempt(None, "refused")
+    user.failed_logins, user.locked_until = 0, None
+    return LoginAttempt(user)
+
+
+def _spend_hash_time() -> None:
+    # An unknown username costs the same argon2 work as a wrong password, so timing does not reveal names.
+    verify_password(User(password_hash=_DUMMY_HASH), "not-the-password")
+
+
+def _minutes_until(moment: dt.datetime, now: dt.datetime) -> int:
+    return max(1, int((moment - now).total_seconds() + 59) // 60)

@@ -74,6 +74,10 @@ class Case:
         """Human tasks waiting for input."""
         return [_ready_task(t) for t in self.workflow.get_tasks(state=TaskState.READY, manual=True)]
 
+    def ready_task_ids(self) -> set[str]:
+        """Ids of the human tasks waiting for input."""
+        return {str(t.id) for t in self.workflow.get_tasks(state=TaskState.READY, manual=True)}
+
     def form(self, task_name: str) -> FormSpec | None:
         """The form of the task named ``task_name`` (a BPMN element id)."""
         return self.definition.form(task_name)
@@ -89,13 +93,14 @@ class Case:
                 if not _inside_boundary_branch(t)]
         return ends[-1].task_spec.name if ends else None
 
-    def data(self) -> dict[str, Any]:
-        """The case data as it stands now (a copy)."""
+    def data(self, snapshot: bool = True) -> dict[str, Any]:
+        """The case data as it stands now: a copy, or (``snapshot=False``) the live dict for read-only use."""
         if self.workflow.is_completed() and self.workflow.data:
-            return copy.deepcopy(dict(self.workflow.data))
-        ready = self.workflow.get_tasks(state=TaskState.READY, manual=True)
-        source = ready[0] if ready else self.workflow.last_task or self.workflow.task_tree
-        return copy.deepcopy(dict(source.data))
+            live = self.workflow.data
+        else:
+            ready = self.workflow.get_tasks(state=TaskState.READY, manual=True)
+            live = (ready[0] if ready else self.workflow.last_task or self.workflow.task_tree).data
+        return copy.deepcopy(dict(live)) if snapshot else dict(live)
 
     def next_timer_at(self) -> dt.datetime | None:
         """When the earliest waiting timer is due, if any."""
@@ -107,14 +112,14 @@ class Case:
         """The state as JSON (no spec)."""
         return self.definition.serializer.dumps(self.workflow)
 
-    def fingerprint(self) -> str:
+    def fingerprint(self, data: dict[str, Any] | None = None) -> str:
         """sha256 of what the case is: every task's element and state, and the case data.
 
         Task ids and engine timestamps are left out so that a replay of the same inputs gives the
         same fingerprint as the original run.
         """
         tasks = [[t.task_spec.name, TaskState.get_name(t.state)] for t in _walk(self.workflow.task_tree)]
-        document = canonical_json({"tasks": tasks, "data": self.data()})
+        document = canonical_json({"tasks": tasks, "data": self.data(snapshot=False) if data is None else data})
         return hashlib.sha256(document.encode()).hexdigest()
 
 

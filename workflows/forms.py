@@ -98,7 +98,7 @@ def validate_submission(form: FormSpec, submitted: Mapping[str, Any], case_data:
                         today: dt.date) -> tuple[dict[str, Any], list[FieldError]]:
     """Normalise ``submitted`` and check it against the form; returns the clean data and every error."""
     data = _normalise(copy.deepcopy(dict(submitted)))
-    validator = FormValidator(form.schema, format_checker=FORMAT_CHECKER)
+    validator = _validator(form.schema)
     errors = [_field_error(e, form.schema) for e in validator.iter_errors(data)]
     failed = {e.field.split(".")[0] for e in errors}
     for rule in form.schema.get("x-checks", []):
@@ -107,6 +107,17 @@ def validate_submission(form: FormSpec, submitted: Mapping[str, Any], case_data:
             if error:
                 errors.append(error)
     return data, sorted(errors, key=lambda e: _order(form, e.field))
+
+
+_VALIDATORS: dict[int, tuple[dict[str, Any], Any]] = {}
+
+
+def _validator(schema: dict[str, Any]) -> Any:
+    # Building a validator costs more than validating; schemas live as long as their process version.
+    cached = _VALIDATORS.get(id(schema))
+    if cached is None or cached[0] is not schema:
+        cached = _VALIDATORS[id(schema)] = (schema, FormValidator(schema, format_checker=FORMAT_CHECKER))
+    return cached[1]
 
 
 def _order(form: FormSpec, field: str) -> int:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
@@ -22,31 +23,52 @@ from tests.support import read
 from tests.support import run
 
 DOSSIER = {
-    "full_name": "Trần Văn Bình", "date_of_birth": "1988-03-04", "sex": "male", "national_id_number": "001088004321",
-    "residence_commune_code": "10001", "residence_detail": "Thôn 2", "phone": "0987654321",
-    "release_certificate_type": "amnesty", "release_certificate_number": "45/GCN", "sentence_completed_on": "2026-02-01",
+    "full_name": "Trần Văn Bình", "date_of_birth": "1988-03-04", "sex": "male",
+    "national_id_number": "001088004321", "residence_commune_code": "10001", "residence_detail": "Thôn 2",
+    "phone": "0987654321", "release_certificate_type": "amnesty", "release_certificate_number": "45/GCN",
+    "sentence_completed_on": "2026-02-01",
     "form01_list_ref": "01/DS-2026", "loan_purpose": "production_business", "requested_amount_vnd": 60_000_000,
-    "loan_term_months": 24, "use_of_funds_plan": "Mở tiệm sửa xe", "has_same_purpose_debt": False, "action": "submit",
+    "loan_term_months": 24, "use_of_funds_plan": "Mở tiệm sửa xe", "has_same_purpose_debt": False,
+    "action": "submit",
 }
+
+
+def complete(backend: Backend, username: str, task_id: str, data: dict[str, Any], key: str | None = None) -> Any:
+    """``username`` submits ``data`` for ``task_id`` in one transaction."""
+    return run(backend, lambda s: tasks.complete_task(s, backend.runtime, users.get_user(s, username), task_id, data,
+                                                      idempotency_key=key))
+
+
+def inbox_ids(backend: Backend, username: str, scope: str) -> list[str]:
+    """Ids of the tasks in ``username``'s inbox tab."""
+    return [t.id for t in read(backend, lambda s: tasks.list_tasks(s, users.get_user(s, username), scope))]
+
+
+def withdraw(backend: Backend, task_id: str, reason: str) -> None:
+    """The officer who opened the case withdraws it."""
+    instance_id = read(backend, lambda s: s.get_one(HumanTask, task_id).instance_id)
+    run(backend, lambda s: cases.withdraw_case(s, backend.runtime, users.get_user(s, "an.police"), instance_id, reason))
 
 
 @pytest.fixture
 def at_commune(backend: Backend) -> str:
     """A dossier waiting at commune 10001; returns the commune task id."""
-    for name, group, unit in [("an.police", "police", "10001"), ("binh.ubnd", "commune", "10001"), ("chi.ubnd", "commune", "10001"),
-                              ("quynh.tt", "auditor", None)]:
+    cast = [("an.police", "police", "10001"), ("binh.ubnd", "commune", "10001"), ("chi.ubnd", "commune", "10001"),
+            ("quynh.tt", "auditor", None)]
+    for name, group, unit in cast:
         run(backend, lambda s, n=name, g=group, u=unit: users.add_user(s, n, PASSWORD, [g], unit=u))
-    instance = run(backend, lambda s: cases.start_case(s, backend.runtime, users.get_user(s, "an.police"), "loan_dossier"))
+    officer = read(backend, lambda s: users.get_user(s, "an.police"))
+    instance = run(backend, lambda s: cases.start_case(s, backend.runtime, officer, "loan_dossier"))
     compile_id = read(backend, lambda s: cases.ready_rows(s, instance.id)[0].id)
-    run(backend, lambda s: tasks.complete_task(s, backend.runtime, users.get_user(s, "an.police"), compile_id, DOSSIER))
+    complete(backend, "an.police", compile_id, DOSSIER)
     return read(backend, lambda s: cases.ready_rows(s, instance.id)[0].id)
 
 
 def test_claim_moves_task_from_group_queue_to_my_inbox(backend: Backend, at_commune: str) -> None:
     """Claiming takes the task out of colleagues' group queue and into the claimer's own inbox."""
     run(backend, lambda s: tasks.claim_task(s, users.get_user(s, "binh.ubnd"), at_commune))
-    assert [t.id for t in read(backend, lambda s: tasks.list_tasks(s, users.get_user(s, "binh.ubnd"), "mine"))] == [at_commune]
-    assert read(backend, lambda s: tasks.list_tasks(s, users.get_user(s, "chi.ubnd"), "group")) == []
+    assert inbox_ids(backend, "binh.ubnd", "mine") == [at_commune]
+    assert inbox_ids(backend, "chi.ubnd", "group") == []
     with pytest.raises(TaskHeldByOther):
         run(backend, lambda s: tasks.claim_task(s, users.get_user(s, "chi.ubnd"), at_commune))
 
@@ -57,7 +79,7 @@ def test_unclaim_returns_task_to_group(backend: Backend, at_commune: str) -> Non
     with pytest.raises(TaskHeldByOther):
         run(backend, lambda s: tasks.unclaim_task(s, users.get_user(s, "chi.ubnd"), at_commune))
     run(backend, lambda s: tasks.unclaim_task(s, users.get_user(s, "binh.ubnd"), at_commune))
-    assert [t.id for t in read(backend, lambda s: tasks.list_tasks(s, users.get_user(s, "chi.ubnd"), "group"))] == [at_commune]
+    assert inbox_ids(backend, "chi.ubnd", "group") == [at_commune]
     types = read(backend, lambda s: s.scalars(sa.select(AuditEvent.type).order_by(AuditEvent.id)).all())
     assert list(types)[-2:] == ["task_claimed", "task_unclaimed"]
 
@@ -65,10 +87,8 @@ def test_unclaim_returns_task_to_group(backend: Backend, at_commune: str) -> Non
 def test_repeated_completion_with_same_idempotency_key_does_nothing_twice(backend: Backend, at_commune: str) -> None:
     """A client retrying with the same idempotency key gets the case back without a second event."""
     data = {"decision": "confirm"}
-    first = run(backend, lambda s: tasks.complete_task(s, backend.runtime, users.get_user(s, "binh.ubnd"), at_commune, data,
-                                                       idempotency_key="bank-retry-1"))
-    again = run(backend, lambda s: tasks.complete_task(s, backend.runtime, users.get_user(s, "binh.ubnd"), at_commune, data,
-                                                       idempotency_key="bank-retry-1"))
+    first = complete(backend, "binh.ubnd", at_commune, data, key="bank-retry-1")
+    again = complete(backend, "binh.ubnd", at_commune, data, key="bank-retry-1")
     assert first.id == again.id
     count = read(backend, lambda s: s.scalar(sa.select(sa.func.count()).select_from(AuditEvent)
                                              .where(AuditEvent.task_id == at_commune)))
@@ -78,8 +98,7 @@ def test_repeated_completion_with_same_idempotency_key_does_nothing_twice(backen
 def test_return_without_comment_is_refused(backend: Backend, at_commune: str) -> None:
     """Returning a dossier needs a comment; the task stays open."""
     with pytest.raises(InvalidInput) as info:
-        run(backend, lambda s: tasks.complete_task(s, backend.runtime, users.get_user(s, "binh.ubnd"), at_commune,
-                                                   {"decision": "return"}))
+        complete(backend, "binh.ubnd", at_commune, {"decision": "return"})
     assert [(e.field, e.message("en")) for e in info.value.errors] == [("comment", "This field is required")]
     assert read(backend, lambda s: s.get_one(HumanTask, at_commune).status) == "open"
 
@@ -107,17 +126,14 @@ def test_tokens_expire_and_only_their_hash_is_stored(backend: Backend, at_commun
 
 def test_completed_case_refuses_withdrawal(backend: Backend, at_commune: str) -> None:
     """A case that has ended cannot be withdrawn."""
-    instance_id = read(backend, lambda s: s.get_one(HumanTask, at_commune).instance_id)
-    run(backend, lambda s: cases.withdraw_case(s, backend.runtime, users.get_user(s, "an.police"), instance_id, "Đổi ý"))
+    withdraw(backend, at_commune, "Đổi ý")
     with pytest.raises(InvalidInput):
-        run(backend, lambda s: cases.withdraw_case(s, backend.runtime, users.get_user(s, "an.police"), instance_id, "Lần 2"))
+        withdraw(backend, at_commune, "Lần 2")
     assert read(backend, audit.verify).ok
 
 
 def test_completing_a_cancelled_task_is_a_conflict(backend: Backend, at_commune: str) -> None:
     """Once the case is withdrawn its open task is cancelled and cannot be completed."""
-    instance_id = read(backend, lambda s: s.get_one(HumanTask, at_commune).instance_id)
-    run(backend, lambda s: cases.withdraw_case(s, backend.runtime, users.get_user(s, "an.police"), instance_id, "Đổi ý"))
+    withdraw(backend, at_commune, "Đổi ý")
     with pytest.raises(Conflict):
-        run(backend, lambda s: tasks.complete_task(s, backend.runtime, users.get_user(s, "binh.ubnd"), at_commune,
-                                                   {"decision": "confirm"}))
+        complete(backend, "binh.ubnd", at_commune, {"decision": "confirm"})

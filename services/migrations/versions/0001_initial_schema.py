@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-29 15:36:17.766211
+Create Date: 2026-11-29 16:01:36.510132
 """
 
 from __future__ import annotations
@@ -30,6 +30,7 @@ def upgrade() -> None:
         sa.Column("failed_logins", sa.Integer(), nullable=False),
         sa.Column("locked_until", sa.DateTime(timezone=True), nullable=True),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("group_list", sa.String(length=500), nullable=False),
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("username"),
     )
@@ -115,13 +116,6 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_process_instance_status"), ["status"], unique=False)
         batch_op.create_index(batch_op.f("ix_process_instance_unit"), ["unit"], unique=False)
 
-    op.create_table(
-        "user_group",
-        sa.Column("user_id", sa.Integer(), nullable=False),
-        sa.Column("group_name", sa.String(length=64), nullable=False),
-        sa.ForeignKeyConstraint(["user_id"], ["app_user.id"], ondelete="CASCADE"),
-        sa.PrimaryKeyConstraint("user_id", "group_name"),
-    )
     op.create_table(
         "audit_event",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -232,7 +226,6 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_audit_event_actor"))
 
     op.drop_table("audit_event")
-    op.drop_table("user_group")
     with op.batch_alter_table("process_instance", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_process_instance_unit"))
         batch_op.drop_index(batch_op.f("ix_process_instance_status"))
