@@ -250,6 +250,11 @@ def report(memory: list[CaseTiming], persisted: list[CaseTiming], warmup: int, d
     print("ms to start a case (reported separately)")
     print(_line("  (a) Engine.start", [c.start_ms for c in memory]))
     print(_line("  (b) start_case txn + commit", [c.start_ms for c in persisted]))
+    quarter = max(len(persisted) // 4, 1)
+    first = statistics.median(ms for c in persisted[:quarter] for ms in c.step_ms)
+    last = statistics.median(ms for c in persisted[-quarter:] for ms in c.step_ms)
+    print(f"(b) median per step, first vs last quarter of the cases (drift as the database grows): "
+          f"{first:.3f} / {last:.3f} ms")
     step_a, step_b = statistics.median(mem_steps), statistics.median(db_steps)
     print(f"median per step: (a) {step_a:.3f} ms, (b) {step_b:.3f} ms, added by persistence {step_b - step_a:.3f} ms")
     print(f"overhead_ratio {step_b / step_a:.2f}")

@@ -7,8 +7,8 @@ from typing import Any
 from gunicorn.app.base import BaseApplication
 
 from services.sweeper import SweeperThread
-from web.app import BACKEND
 from web.app import create_app
+from web.extensions import BACKEND
 
 
 class ReentryServer(BaseApplication):  # type: ignore[misc]

@@ -19,7 +19,7 @@ def make_celery(broker_url: str) -> Celery:
     app.conf.task_acks_late = True
     backend: list[Backend] = []
 
-    @app.task(name="reentry.sweep_timers")  # type: ignore[untyped-decorator]
+    @app.task(name="reentry.sweep_timers")
     def sweep_timers() -> int:
         if not backend:
             backend.append(Backend.connect())

@@ -1,0 +1,6 @@
+"""Blueprint api (filled in by the inbox issue)."""
+from __future__ import annotations
+
+from flask import Blueprint
+
+bp = Blueprint("api", __name__)

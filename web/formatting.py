@@ -1,0 +1,81 @@
+"""Jinja filters for Vietnamese formats: dd/mm/yyyy dates, 100.000.000 đ, working days left."""
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from flask import Flask
+from flask_babel import gettext
+from flask_babel import ngettext
+
+from web.db import runtime
+from web.i18n import current_locale
+from workflows.calendar import VIETNAM_TZ
+
+
+def date_vn(value: Any) -> str:
+    """29/11/2026 from a date, a datetime or an ISO string."""
+    if value in (None, ""):
+        return ""
+    if isinstance(value, str):
+        try:
+            value = dt.date.fromisoformat(value[:10])
+        except ValueError:
+            return str(value)
+    if isinstance(value, dt.datetime):
+        value = value.astimezone(VIETNAM_TZ).date()
+    return str(value.strftime("%d/%m/%Y"))
+
+
+def datetime_vn(value: dt.datetime | None) -> str:
+    """14:05 29/11/2026 in Vietnam time."""
+    return value.astimezone(VIETNAM_TZ).strftime("%H:%M %d/%m/%Y") if value else ""
+
+
+def money(value: Any) -> str:
+    """100.000.000 đ."""
+    if value in (None, ""):
+        return ""
+    try:
+        amount = int(value)
+    except (TypeError, ValueError):
+        return str(value)
+    return f"{amount:,}".replace(",", ".") + " đ"
+
+
+def percent(value: Any) -> str:
+    """6,24 %/năm (6.24 %/year in English)."""
+    if value in (None, ""):
+        return ""
+    text = f"{float(value):g}"
+    return f"{text.replace('.', ',')} %/năm" if current_locale() == "vi" else f"{text} %/year"
+
+
+def working_days_left(due_at: dt.datetime | None) -> str:
+    """'Còn 3 ngày làm việc' or 'Quá hạn 2 ngày làm việc'."""
+    if due_at is None:
+        return ""
+    today = dt.datetime.now(VIETNAM_TZ).date()
+    days = runtime().calendar.working_days_between(today, due_at.astimezone(VIETNAM_TZ).date())
+    if days >= 0:
+        return str(ngettext("Còn %(num)d ngày làm việc", "Còn %(num)d ngày làm việc", days))
+    return str(ngettext("Quá hạn %(num)d ngày làm việc", "Quá hạn %(num)d ngày làm việc", -days))
+
+
+def is_overdue(due_at: dt.datetime | None) -> bool:
+    """True once the due time has passed."""
+    return bool(due_at and due_at < dt.datetime.now(dt.UTC))
+
+
+def localized(schema: dict[str, Any], key: str = "title") -> str:
+    """A schema's title (or other key) in the request's language: ``x-title-en`` in English."""
+    if current_locale() == "en" and f"x-{key}-en" in schema:
+        return str(schema[f"x-{key}-en"])
+    return str(schema.get(key, ""))
+
+
+def register(app: Flask) -> None:
+    """Make the filters and helpers available to every template."""
+    app.jinja_env.filters.update(date_vn=date_vn, datetime_vn=datetime_vn, money=money, percent=percent,
+                                 working_days_left=working_days_left, localized=localized)
+    app.jinja_env.globals.update(is_overdue=is_overdue, current_locale=current_locale, gettext=gettext)
