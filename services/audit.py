@@ -51,15 +51,21 @@ class AuditEntry:
 
 
 def append(session: Session, instance: ProcessInstance, entry: AuditEntry) -> AuditEvent:
-    """Add the next link of ``instance``'s chain and move the case's head to it."""
+    """Add the next link of ``instance``'s chain and move the case's head to it (the caller flushes)."""
+    event = link(instance, entry)
+    instance.audit_seq = event.seq
+    instance.audit_head = event.hash
+    session.add(event)
+    return event
+
+
+def link(instance: ProcessInstance, entry: AuditEntry) -> AuditEvent:
+    """The next event of ``instance``'s chain, hashed, not yet added anywhere."""
     event = AuditEvent(instance_id=instance.id, seq=instance.audit_seq + 1, at=entry.at, actor=entry.actor,
                        type=entry.type, task_name=entry.task_name, task_id=entry.task_id, data=entry.data or {},
                        routing=entry.routing or [], state_hash=entry.state_hash,
                        prev_hash=instance.audit_head or GENESIS, idempotency_key=entry.idempotency_key)
     event.hash = chain_hash(event_document(event, instance.business_key))
-    instance.audit_seq = event.seq
-    instance.audit_head = event.hash
-    session.add(event)
     return event
 
 

@@ -86,9 +86,9 @@ def start_case(session: Session, runtime: Runtime, actor: User, process_key: str
         unit=actor.unit)
     session.add(instance)
     session.flush()
-    progress.record(session, runtime, instance, case, log, set(), audit.AuditEntry(
-        type=AuditType.STARTED, actor=actor.username, at=at, data=dict(data or {}), routing=log.routing))
-    progress.flush_or_conflict(session)
+    entry = audit.AuditEntry(type=AuditType.STARTED, actor=actor.username, at=at, data=dict(data or {}),
+                             routing=log.routing)
+    progress.record(session, runtime, instance, progress.Step(case, log, set(), entry))
     return instance
 
 
@@ -127,11 +127,9 @@ def withdraw_case(session: Session, runtime: Runtime, actor: User, instance_id: 
     case = runtime.checkout(session, instance)
     ready_before = case.ready_task_ids()
     runtime.engine.cancel(case)
-    instance.status, instance.outcome = InstanceStatus.CANCELLED, WITHDRAWN_OUTCOME
-    instance.completed_at = at
-    progress.record(session, runtime, instance, case, StepLog(), ready_before, audit.AuditEntry(
-        type=AuditType.WITHDRAWN, actor=actor.username, at=at, data={"reason": reason.strip()}))
-    progress.flush_or_conflict(session)
+    entry = audit.AuditEntry(type=AuditType.WITHDRAWN, actor=actor.username, at=at, data={"reason": reason.strip()})
+    ends = {"status": InstanceStatus.CANCELLED, "outcome": WITHDRAWN_OUTCOME, "completed_at": at}
+    progress.record(session, runtime, instance, progress.Step(case, StepLog(), ready_before, entry, ends=ends))
     return instance
 
 

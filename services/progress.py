@@ -7,17 +7,24 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from dataclasses import dataclass
 from dataclasses import replace
 from typing import Any
 
+from sqlalchemy import Select
+from sqlalchemy import Table
+from sqlalchemy import bindparam
+from sqlalchemy import insert
 from sqlalchemy import select
 from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
 
 from services import audit
 from services.errors import Conflict
+from services.models import AuditEvent
 from services.models import HumanTask
 from services.models import Notification
 from services.models import ProcessInstance
@@ -29,30 +36,87 @@ from workflows.engine import Case
 from workflows.engine import ReadyTask
 from workflows.engine import StepLog
 
+# The hot path writes through the tables, below the ORM: a step is a few plain statements.
+TASKS: Table = HumanTask.__table__  # type: ignore[assignment]
+CASES: Table = ProcessInstance.__table__  # type: ignore[assignment]
+EVENTS: Table = AuditEvent.__table__  # type: ignore[assignment]
+_SAVED_COLUMNS = ("subject_name", "subject_id_number", "search_text", "unit", "state", "state_token", "updated_at",
+                  "next_timer_at", "status", "outcome", "completed_at", "audit_seq", "audit_head")
+# Built once: constructing statements costs more than running them.
+_SAVE_CASE = (update(CASES).where(CASES.c.id == bindparam("case_id"), CASES.c.state_token == bindparam("read_token"))
+              .values({c: bindparam(c) for c in _SAVED_COLUMNS}))
+_CLOSE_TASK = (update(TASKS).where(TASKS.c.id == bindparam("task_id"))
+               .values({c: bindparam(c) for c in ("status", "completed_by_id", "completed_at", "assignee_id")}))
 
-def record(session: Session, runtime: Runtime, instance: ProcessInstance, case: Case, log: StepLog,
-           ready_before: set[str], entry: audit.AuditEntry) -> None:
-    """Persist ``case`` on ``instance``, sync its inbox rows, flag escalations and append ``entry``.
+
+@dataclass(frozen=True)
+class Step:
+    """What one command did to a case.
 
     ``ready_before`` are the human tasks that were waiting before the command: exactly the case's open
-    inbox rows, so the inbox is brought in line without reading it back. The task the entry completes is
-    the caller's to close.
+    inbox rows, so the inbox is brought in line without reading it back. ``closes`` holds the new values
+    of the task the command completed, ``ends`` the status and outcome of a case the command stopped.
     """
+
+    case: Case
+    log: StepLog
+    ready_before: set[str]
+    entry: audit.AuditEntry
+    closes: dict[str, Any] | None = None
+    ends: dict[str, Any] | None = None
+
+
+def record(session: Session, runtime: Runtime, instance: ProcessInstance, step: Step) -> None:
+    """Persist the case on ``instance``, sync its inbox rows, flag escalations and append the audit event.
+
+    This is the hot path of every step, so it writes with a handful of Core statements instead of an ORM
+    flush; the loaded objects get the new values as committed state. The UPDATE of the case checks the
+    state token it was read with, so a concurrent writer that slipped past the lock still loses cleanly.
+    """
+    case, entry = step.case, step.entry
     data = case.data(snapshot=False)
-    with session.no_autoflush:
-        described = _describe(instance, data)
-        _sync_inbox(session, instance, case, data, ready_before - {entry.task_id or ""}, described, entry.at)
-        _escalate(session, instance, log.escalated_tasks, entry.at)
-    instance.state = case.dumps()
-    instance.state_token = uuid.uuid4().hex
-    instance.updated_at = entry.at
-    instance.next_timer_at = case.next_timer_at()
-    if case.is_completed and instance.status == InstanceStatus.RUNNING:
-        instance.status = InstanceStatus.COMPLETED
-        instance.outcome = case.outcome()
-        instance.completed_at = entry.at
-    audit.append(session, instance, replace(entry, state_hash=case.fingerprint(data)))
+    values = _instance_values(instance, case, data, entry.at) | (step.ends or {})
+    event = audit.link(instance, replace(entry, state_hash=case.fingerprint(data)))
+    values.update(audit_seq=event.seq, audit_head=event.hash)
+    db = session.connection()
+    if step.closes is not None and entry.task_id is not None:
+        db.execute(_CLOSE_TASK, {**step.closes, "task_id": entry.task_id})
+    _sync_inbox(session, instance, step, data, values)
+    _escalate(session, instance, step.log.escalated_tasks, entry.at)
+    saved = db.execute(_SAVE_CASE, {**values, "case_id": instance.id, "read_token": instance.state_token})
+    if saved.rowcount != 1:
+        raise _lost_race()
+    db.execute(insert(EVENTS), _event_row(event))
+    for key, value in values.items():
+        set_committed_value(instance, key, value)
     runtime.checkin(session, instance, case)
+
+
+def _instance_values(instance: ProcessInstance, case: Case, data: dict[str, Any], at: dt.datetime) -> dict[str, Any]:
+    name = data.get("full_name") or data.get("subject_name")
+    number = data.get("national_id_number")
+    values: dict[str, Any] = {
+        "subject_name": str(name)[:200] if name else None, "subject_id_number": str(number)[:32] if number else None,
+        "search_text": search_text([instance.business_key, name, number]), "unit": instance.unit,
+        "state": case.dumps(), "state_token": uuid.uuid4().hex, "updated_at": at,
+        "next_timer_at": case.next_timer_at(), "status": instance.status, "outcome": instance.outcome,
+        "completed_at": instance.completed_at,
+    }
+    if values["unit"] is None and data.get("residence_commune_code"):
+        values["unit"] = str(data["residence_commune_code"])
+    if case.is_completed and instance.status == InstanceStatus.RUNNING:
+        values.update(status=InstanceStatus.COMPLETED, outcome=case.outcome(), completed_at=at)
+    return values
+
+
+def _event_row(event: AuditEvent) -> dict[str, Any]:
+    return {c: getattr(event, c) for c in ("instance_id", "seq", "at", "actor", "type", "task_name", "task_id", "data",
+                                            "routing", "state_hash", "prev_hash", "hash", "idempotency_key")}
+
+
+def _lost_race() -> Conflict:
+    return Conflict("Hồ sơ vừa được người khác cập nhật; vui lòng tải lại và thử lại",
+                    "The case was just changed by someone else; reload and try again")
 
 
 def lock_case(session: Session, instance_id: int) -> ProcessInstance | None:
@@ -64,47 +128,46 @@ def lock_case(session: Session, instance_id: int) -> ProcessInstance | None:
     return session.get(ProcessInstance, instance_id, with_for_update={"of": ProcessInstance}, populate_existing=True)
 
 
+def lock_case_of_task(task_id: str) -> Select[ProcessInstance]:
+    """One statement that finds a task's case and locks it for a write command (see ``lock_case``).
+
+    Read the task itself only after this lock is held: on PostgreSQL a row read in the same statement
+    could predate the command that the lock waited for.
+    """
+    return (select(ProcessInstance).join(HumanTask, HumanTask.instance_id == ProcessInstance.id)
+            .where(HumanTask.id == task_id).with_for_update(of=ProcessInstance)
+            .execution_options(populate_existing=True))
+
+
 def flush_or_conflict(session: Session) -> None:
     """Flush; a write that lost a race (stale state token, taken audit slot) becomes a Conflict."""
     try:
         session.flush()
     except (StaleDataError, IntegrityError):
-        raise Conflict("Hồ sơ vừa được người khác cập nhật; vui lòng tải lại và thử lại",
-                       "The case was just changed by someone else; reload and try again") from None
+        raise _lost_race() from None
 
 
-def _describe(instance: ProcessInstance, data: dict[str, Any]) -> bool:
-    """Copy the case's subject onto the row for search; True when it changed."""
-    before = (instance.subject_name, instance.subject_id_number, instance.unit)
-    name = data.get("full_name") or data.get("subject_name")
-    instance.subject_name = str(name)[:200] if name else None
-    number = data.get("national_id_number")
-    instance.subject_id_number = str(number)[:32] if number else None
-    instance.search_text = search_text([instance.business_key, name, number])
-    if instance.unit is None and data.get("residence_commune_code"):
-        instance.unit = str(data["residence_commune_code"])
-    return before != (instance.subject_name, instance.subject_id_number, instance.unit)
-
-
-def _sync_inbox(session: Session, instance: ProcessInstance, case: Case, data: dict[str, Any],
-                ready_before: set[str], described: bool, at: dt.datetime) -> None:
-    ready = case.ready_tasks()
-    for task in ready:
-        if task.id not in ready_before:
-            session.add(_new_row(session, instance, task, data, at))
+def _sync_inbox(session: Session, instance: ProcessInstance, step: Step, data: dict[str, Any],
+                values: dict[str, Any]) -> None:
+    ready = step.case.ready_tasks()
+    ready_before = step.ready_before - {step.entry.task_id or ""}
+    described = (values["subject_name"], values["unit"]) != (instance.subject_name, instance.unit)
+    fresh = [_new_row(session, instance, t, data, values, step.entry.at) for t in ready if t.id not in ready_before]
+    db = session.connection()
+    if fresh:
+        db.execute(insert(TASKS), fresh)
     gone = ready_before - {t.id for t in ready}
     if gone:
-        session.execute(update(HumanTask).where(HumanTask.id.in_(gone), HumanTask.status == TaskStatus.OPEN)
-                        .values(status=TaskStatus.CANCELLED).execution_options(synchronize_session=False))
+        db.execute(update(TASKS).where(TASKS.c.id.in_(gone), TASKS.c.status == TaskStatus.OPEN)
+                   .values(status=TaskStatus.CANCELLED))
     still_open = ready_before - gone
     if described and still_open:
-        session.execute(update(HumanTask).where(HumanTask.id.in_(still_open)).values(
-            subject_name=instance.subject_name, search_text=instance.search_text)
-            .execution_options(synchronize_session=False))
+        db.execute(update(TASKS).where(TASKS.c.id.in_(still_open)).values(
+            subject_name=values["subject_name"], search_text=values["search_text"]))
 
 
 def _new_row(session: Session, instance: ProcessInstance, task: ReadyTask, data: dict[str, Any],
-             at: dt.datetime) -> HumanTask:
+             values: dict[str, Any], at: dt.datetime) -> dict[str, Any]:
     props = task.properties
     lane_owners = data.get("lane_owners") or {}
     owners = lane_owners.get(task.lane) if isinstance(lane_owners, dict) else None
@@ -114,18 +177,19 @@ def _new_row(session: Session, instance: ProcessInstance, task: ReadyTask, data:
     assignee = None
     if props.get("assignTo") == "starter" and instance.started_by is not None:
         assignee, unit = instance.started_by_id, instance.started_by.unit
-    return HumanTask(
-        id=task.id, instance_id=instance.id, process_key=instance.process_key, task_name=task.name,
-        title=task.title, title_en=task.title_en, lane=task.lane, candidate_group=group, unit=unit,
-        assignee_id=assignee, excluded_users=_excluded(session, instance, props.get("separateFrom")),
-        status=TaskStatus.OPEN, form_name=props.get("formJsonSchemaFilename"), created_at=at, due_at=task.due_at,
-        business_key=instance.business_key, subject_name=instance.subject_name, search_text=instance.search_text)
+    return {
+        "id": task.id, "instance_id": instance.id, "process_key": instance.process_key, "task_name": task.name,
+        "title": task.title, "title_en": task.title_en, "lane": task.lane, "candidate_group": group, "unit": unit,
+        "assignee_id": assignee, "excluded_users": _excluded(session, instance, props.get("separateFrom")),
+        "status": TaskStatus.OPEN, "form_name": props.get("formJsonSchemaFilename"), "created_at": at,
+        "due_at": task.due_at, "escalated_at": None, "completed_by_id": None, "completed_at": None,
+        "business_key": instance.business_key, "subject_name": values["subject_name"],
+        "search_text": values["search_text"]}
 
 
 def _excluded(session: Session, instance: ProcessInstance, separate_from: str | None) -> str:
     if not separate_from or instance.id is None:
         return ""
-    session.flush()  # the completion that bars its actor may still be pending in this very command
     ids: list[int] = [i for i in session.scalars(select(HumanTask.completed_by_id).where(
         HumanTask.instance_id == instance.id, HumanTask.task_name.in_(separate_from.split(",")),
         HumanTask.completed_by_id.is_not(None))) if i is not None]
@@ -138,8 +202,8 @@ def _escalate(session: Session, instance: ProcessInstance, task_names: list[str]
     rows = session.scalars(select(HumanTask).where(
         HumanTask.instance_id == instance.id, HumanTask.task_name.in_(task_names),
         HumanTask.status == TaskStatus.OPEN)).all()
+    session.connection().execute(update(TASKS).where(TASKS.c.id.in_([r.id for r in rows])).values(escalated_at=at))
     for row in rows:
-        row.escalated_at = at
         session.add(Notification(
             instance_id=instance.id, task_id=row.id, kind="sla_overdue", candidate_group=row.candidate_group,
             unit=row.unit, user_id=row.assignee_id, created_at=at,

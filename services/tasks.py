@@ -48,11 +48,10 @@ def _open_task(session: Session, actor: User, task_id: str) -> tuple[HumanTask, 
     """The task and its case, locked for a write, after checking the task still waits for ``actor``."""
     if actor.groups & authz.WRITE_FORBIDDEN_GROUPS:
         raise NotAllowed()
-    instance_id = session.scalar(select(HumanTask.instance_id).where(HumanTask.id == task_id))
-    instance = progress.lock_case(session, instance_id) if instance_id is not None else None
+    instance = session.scalar(progress.lock_case_of_task(task_id))
     if instance is None:
         raise NotFound("task")
-    row = session.get_one(HumanTask, task_id)
+    row = session.get_one(HumanTask, task_id, populate_existing=True)
     if row.status == TaskStatus.COMPLETED and row.completed_by is not None and row.completed_at is not None:
         raise TaskAlreadyCompleted(row.completed_by.full_name, row.completed_at)
     if row.status != TaskStatus.OPEN:
@@ -116,12 +115,11 @@ def complete_task(session: Session, runtime: Runtime, actor: User, task_id: str,
         raise NotFound("task") from exc
     except EngineStepFailed as exc:
         raise ProcessFailure(str(exc), exc.task_name) from exc
-    row.status, row.completed_by_id, row.completed_at = TaskStatus.COMPLETED, actor.id, at
-    row.assignee_id = row.assignee_id or actor.id
-    progress.record(session, runtime, instance, case, log, ready_before, audit.AuditEntry(
-        type=AuditType.COMPLETED, actor=actor.username, at=at, task_name=row.task_name, task_id=row.id,
-        data=clean, routing=log.routing, idempotency_key=idempotency_key))
-    progress.flush_or_conflict(session)
+    closes = {"status": TaskStatus.COMPLETED, "completed_by_id": actor.id, "completed_at": at,
+              "assignee_id": row.assignee_id or actor.id}
+    entry = audit.AuditEntry(type=AuditType.COMPLETED, actor=actor.username, at=at, task_name=row.task_name,
+                             task_id=row.id, data=clean, routing=log.routing, idempotency_key=idempotency_key)
+    progress.record(session, runtime, instance, progress.Step(case, log, ready_before, entry, closes=closes))
     return instance
 
 

@@ -38,7 +38,6 @@ def fire_timers(session: Session, runtime: Runtime, instance_id: int, now: dt.da
         log = runtime.engine.fire_due_timers(case, now)
     except EngineStepFailed as exc:
         raise ProcessFailure(str(exc), exc.task_name) from exc
-    progress.record(session, runtime, instance, case, log, ready_before, audit.AuditEntry(
-        type=AuditType.TIMER_FIRED, actor=SYSTEM_ACTOR, at=now, routing=log.routing))
-    progress.flush_or_conflict(session)
+    entry = audit.AuditEntry(type=AuditType.TIMER_FIRED, actor=SYSTEM_ACTOR, at=now, routing=log.routing)
+    progress.record(session, runtime, instance, progress.Step(case, log, ready_before, entry))
     return True
