@@ -68,9 +68,12 @@ def create_user(session: Session, username: str, password: str, groups: Sequence
                 full_name: str = "") -> User:
     """A new active account; raises InvalidInput listing every field at fault, and writes nothing then."""
     errors = _profile_errors(full_name, unit)
+    # With a name or unit too long for its column, add_user still checks the other fields, but gets
+    # blanks to write; the InvalidInput raised below makes the caller's transaction drop that row.
     try:
-        user = users.add_user(session, username.strip(), password, groups, unit=unit.strip() or None,
-                              full_name=full_name.strip())
+        user = users.add_user(session, username.strip(), password, groups,
+                              unit=None if errors else unit.strip() or None,
+                              full_name="" if errors else full_name.strip())
     except InvalidInput as exc:
         raise InvalidInput([*exc.errors, *errors]) from exc
     if errors:

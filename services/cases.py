@@ -32,6 +32,7 @@ from workflows.calendar import VIETNAM_TZ
 from workflows.engine import StepLog
 from workflows.errors import EngineStepFailed
 from workflows.forms import WITHDRAW_ACTION
+from workflows.forms import FormSpec
 from workflows.forms import offers_withdrawal
 from workflows.messages import FieldError
 
@@ -168,3 +169,21 @@ def case_data(session: Session, runtime: Runtime, instance: ProcessInstance) -> 
     """The case data as it stands now."""
     case = runtime.engine.load(runtime.definition(session, instance.process_version_id), instance.state)
     return case.data()
+
+
+def first_form(session: Session, runtime: Runtime, version: ProcessVersion) -> tuple[str, FormSpec | None]:
+    """The first task a new case of ``version`` waits for, and its form (found by a dry run in memory)."""
+    definition = runtime.definition(session, version.id)
+    case, _log = runtime.engine.start(definition, {}, utcnow())
+    ready = case.ready_tasks()
+    return (ready[0].name, definition.form(ready[0].name)) if ready else ("", None)
+
+
+def start_and_submit(session: Session, runtime: Runtime, actor: User, process_key: str, data: dict[str, Any],
+                     at: dt.datetime | None = None) -> ProcessInstance:
+    """Open a case and submit its first form in one transaction: a refused form leaves no case behind."""
+    instance = start_case(session, runtime, actor, process_key, at=at)
+    first = next((r for r in ready_rows(session, instance.id) if r.assignee_id == actor.id), None)
+    if first is None:
+        return instance
+    return tasks.complete_task(session, runtime, actor, first.id, data, at=at)

@@ -50,6 +50,14 @@ class User(Base):
     def groups(self, names: frozenset[str] | set[str] | list[str] | tuple[str, ...]) -> None:
         self.group_list = "," + ",".join(sorted(set(names))) + "," if names else ""
 
+    # The session-user protocol web sign-in expects (Flask-Login's), spelled out so this module needs no Flask.
+    is_authenticated = True
+    is_anonymous = False
+
+    def get_id(self) -> str:
+        """The id a sign-in session remembers."""
+        return str(self.id)
+
     def __repr__(self) -> str:
         return f"<User {self.username}>"
 

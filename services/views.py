@@ -29,6 +29,7 @@ class TaskDetail:
     form: FormSpec | None
     data: dict[str, Any]
     can_work: bool
+    fields: dict[str, tuple[dict[str, Any], dict[str, Any]]]
 
 
 @dataclass(frozen=True)
@@ -40,6 +41,8 @@ class CaseDetail:
     waiting: list[HumanTask]
     completed: list[HumanTask]
     events: list[AuditEvent]
+    fields: dict[str, tuple[dict[str, Any], dict[str, Any]]]
+    diagram_xml: str
 
 
 def task_detail(session: Session, runtime: Runtime, user: User, task_id: str) -> TaskDetail:
@@ -57,7 +60,7 @@ def task_detail(session: Session, runtime: Runtime, user: User, task_id: str) ->
     can_work = (row.status == TaskStatus.OPEN and candidate and row.assignee_id in (None, user.id)
                 and not user.groups & authz.WRITE_FORBIDDEN_GROUPS)
     return TaskDetail(row, instance, definition.form(row.task_name), cases.case_data(session, runtime, instance),
-                      can_work)
+                      can_work, definition.field_schemas())
 
 
 def case_detail(session: Session, runtime: Runtime, user: User, instance_id: int) -> CaseDetail:
@@ -66,9 +69,11 @@ def case_detail(session: Session, runtime: Runtime, user: User, instance_id: int
     rows = list(session.scalars(select(HumanTask).where(HumanTask.instance_id == instance.id)
                                 .options(joinedload(HumanTask.assignee), joinedload(HumanTask.completed_by))
                                 .order_by(HumanTask.created_at, HumanTask.id)))
+    definition = runtime.definition(session, instance.process_version_id)
     return CaseDetail(instance, cases.case_data(session, runtime, instance),
                       [r for r in rows if r.status == TaskStatus.OPEN],
-                      [r for r in rows if r.status == TaskStatus.COMPLETED], history(session, instance.id))
+                      [r for r in rows if r.status == TaskStatus.COMPLETED], history(session, instance.id),
+                      definition.field_schemas(), definition.diagram_xml())
 
 
 def history(session: Session, instance_id: int) -> list[AuditEvent]:

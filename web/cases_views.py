@@ -1,6 +1,127 @@
-"""Blueprint cases_views (filled in by the inbox issue)."""
+"""Cases: start a new one, list them, and the case page with its diagram and history."""
 from __future__ import annotations
 
 from flask import Blueprint
+from flask import Response as FlaskResponse
+from flask import current_app
+from flask import flash
+from flask import redirect
+from flask import render_template
+from flask import request
+from flask import url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from flask_login import login_required
+from werkzeug.wrappers import Response
 
-bp = Blueprint("cases_views", __name__)
+from services import cases
+from services import views
+from services.errors import InvalidInput
+from services.errors import NotAllowed
+from services.status import InstanceStatus
+from web import forms_render
+from web.db import command
+from web.db import db
+from web.db import runtime
+from web.i18n import current_locale
+from workflows.messages import FieldError
+
+bp = Blueprint("cases", __name__)
+
+
+@bp.get("/cases/new")
+@login_required
+def start_page() -> str:
+    """Tạo hồ sơ mới: the processes this user may start."""
+    versions = cases.startable_versions(db(), current_user)
+    return render_template("cases/start.html", versions=versions)
+
+
+@bp.get("/cases/new/<key>")
+@login_required
+def start_form(key: str) -> str:
+    """The first form of a new case of ``key``."""
+    return _start_form(key, {}, [])
+
+
+def _start_form(key: str, values: dict[str, object], errors: list[FieldError], status: int = 200) -> str:
+    version = cases.latest_version(db(), key)
+    if not cases.can_start(current_user, version):
+        raise NotAllowed()
+    _task, form = cases.first_form(db(), runtime(), version)
+    fields = forms_render.describe(form, values, errors, current_locale()) if form else []
+    page: str = render_template("cases/start_form.html", version=version, fields=fields, errors=errors)
+    return page
+
+
+@bp.post("/cases/new/<key>")
+@login_required
+def start(key: str) -> Response | tuple[str, int]:
+    """Start the case: submit its first form, or keep it as a draft (Lưu tạm)."""
+    version = cases.latest_version(db(), key)
+    _task, form = cases.first_form(db(), runtime(), version)
+    data = forms_render.coerce(form, request.form) if form else {}
+    try:
+        with command() as s:
+            if request.form.get("_draft") == "1":
+                instance = cases.start_case(s, runtime(), current_user, key, data=_draft(data))
+            else:
+                instance = cases.start_and_submit(s, runtime(), current_user, key, data)
+    except InvalidInput as exc:
+        flash(exc.message(current_locale()), "error")
+        return _start_form(key, data, exc.errors), 400
+    flash(_("Đã tạo hồ sơ %(key)s", key=instance.business_key), "info")
+    return redirect(url_for("cases.case_page", instance_id=instance.id))
+
+
+def _draft(data: dict[str, object]) -> dict[str, object]:
+    return {k: v for k, v in data.items() if k not in ("action", "decision")}
+
+
+@bp.get("/cases")
+@login_required
+def list_page() -> str:
+    """Hồ sơ: the cases in the user's scope."""
+    per_page = current_app.config["PAGE_SIZE"]
+    page_number = max(1, request.args.get("page", 1, type=int))
+    status = request.args.get("status", "")
+    rows = cases.list_cases(db(), current_user, status=status or None, limit=per_page + 1,
+                            offset=(page_number - 1) * per_page)
+    return render_template("cases/list.html", rows=rows[:per_page], has_next=len(rows) > per_page,
+                           page_number=page_number, status=status, statuses=list(InstanceStatus))
+
+
+@bp.get("/cases/<int:instance_id>")
+@login_required
+def case_page(instance_id: int) -> str:
+    """The case: status, data, steps, history and the diagram."""
+    detail = views.case_detail(db(), runtime(), current_user, instance_id)
+
+    def show(key: str, value: object) -> str:
+        return forms_render.display_value(detail.fields.get(key), value, _("Có"), _("Không"))
+
+    return render_template("cases/case.html", detail=detail, display=show,
+                           completed_ids=",".join(sorted({t.task_name for t in detail.completed})),
+                           waiting_ids=",".join(sorted({t.task_name for t in detail.waiting})))
+
+
+@bp.get("/cases/<int:instance_id>/diagram.xml")
+@login_required
+def diagram(instance_id: int) -> FlaskResponse:
+    """The BPMN of the version the case is pinned to."""
+    detail = views.case_detail(db(), runtime(), current_user, instance_id)
+    return FlaskResponse(detail.diagram_xml, mimetype="application/xml")
+
+
+@bp.post("/cases/<int:instance_id>/withdraw")
+@login_required
+def withdraw(instance_id: int) -> Response | str:
+    """Rút hồ sơ, after a confirmation step."""
+    reason = request.form.get("reason", "").strip()
+    if request.form.get("_confirmed") != "1":
+        detail = views.case_detail(db(), runtime(), current_user, instance_id)
+        return render_template("cases/withdraw_confirm.html", detail=detail, reason=reason)
+    with command() as s:
+        instance = cases.withdraw_case(s, runtime(), current_user, instance_id, reason)
+    flash(_("Đã rút hồ sơ %(key)s", key=instance.business_key), "info")
+    return redirect(url_for("cases.case_page", instance_id=instance_id))

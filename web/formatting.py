@@ -5,7 +5,10 @@ import datetime as dt
 from typing import Any
 
 from flask import Flask
+from flask import request
+from flask import url_for
 from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 
 from web.db import runtime
@@ -74,8 +77,41 @@ def localized(schema: dict[str, Any], key: str = "title") -> str:
     return str(schema.get(key, ""))
 
 
+STATUS_LABELS = {"running": _l("Đang xử lý"), "completed": _l("Đã hoàn thành"), "cancelled": _l("Đã hủy"),
+                 "error": _l("Lỗi")}
+OUTCOME_LABELS = {"disbursed": _l("Đã giải ngân"), "rejected": _l("Không đủ điều kiện"), "withdrawn": _l("Đã rút"),
+                  "awarded": _l("Đã khen thưởng"), "not_approved": _l("Không được phê duyệt")}
+EVENT_LABELS = {"case_started": _l("Tạo hồ sơ"), "task_claimed": _l("Nhận xử lý"), "task_unclaimed": _l("Trả về nhóm"),
+                "task_completed": _l("Hoàn thành công việc"), "timer_fired": _l("Quá hạn xử lý"),
+                "case_withdrawn": _l("Rút hồ sơ"), "case_failed": _l("Lỗi quy trình")}
+
+
+def status_label(status: str | None) -> str:
+    """Đang xử lý / Đã hoàn thành / Đã hủy / Lỗi."""
+    return str(STATUS_LABELS.get(status or "", status or ""))
+
+
+def outcome_label(outcome: str | None) -> str:
+    """Đã giải ngân / Không đủ điều kiện / Đã rút ..."""
+    return str(OUTCOME_LABELS.get(outcome or "", outcome or ""))
+
+
+def event_label(kind: str) -> str:
+    """What an audit event records, in words."""
+    return str(EVENT_LABELS.get(kind, kind))
+
+
+def page_url(number: int) -> str:
+    """The current page's address with ``page=number``, keeping the other filters."""
+    args = request.args.to_dict()
+    args["page"] = str(number)
+    return url_for(str(request.endpoint), **(request.view_args or {}), **args)
+
+
 def register(app: Flask) -> None:
     """Make the filters and helpers available to every template."""
     app.jinja_env.filters.update(date_vn=date_vn, datetime_vn=datetime_vn, money=money, percent=percent,
                                  working_days_left=working_days_left, localized=localized)
-    app.jinja_env.globals.update(is_overdue=is_overdue, current_locale=current_locale, gettext=gettext)
+    app.jinja_env.globals.update(is_overdue=is_overdue, current_locale=current_locale, gettext=gettext,
+                                 status_label=status_label, outcome_label=outcome_label, event_label=event_label,
+                                 page_url=page_url)

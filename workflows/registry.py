@@ -67,6 +67,17 @@ class ProcessDefinition:
         task_spec = self.spec.task_specs[task_name]
         return form_for(task_spec.extensions.get("properties", {}), self.forms)
 
+    def field_schemas(self) -> dict[str, tuple[dict[str, Any], dict[str, Any]]]:
+        """Every form field of the process: its schema and UI schema, by field name (first form wins)."""
+        found: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {}
+        for name, schema in self.forms.items():
+            if not name.endswith(".schema.json"):
+                continue
+            ui = self.forms.get(name.replace(".schema.json", ".uischema.json"), {})
+            for field_name, prop in schema.get("properties", {}).items():
+                found.setdefault(field_name, (prop, ui.get(field_name, {})))
+        return found
+
     def diagram_xml(self) -> str:
         """The BPMN file of this process (for the diagram viewer)."""
         return next(text for name, text in self.sources.items() if name.endswith(".bpmn"))
