@@ -103,9 +103,8 @@ def event_label(kind: str) -> str:
 
 def page_url(number: int) -> str:
     """The current page's address with ``page=number``, keeping the other filters."""
-    args = request.args.to_dict()
-    args["page"] = str(number)
-    return url_for(str(request.endpoint), **(request.view_args or {}), **args)
+    values: dict[str, Any] = {**(request.view_args or {}), **request.args.to_dict(), "page": number}
+    return url_for(str(request.endpoint), **values)
 
 
 def register(app: Flask) -> None:
