@@ -68,19 +68,37 @@ class ProcessDefinition:
         return form_for(task_spec.extensions.get("properties", {}), self.forms)
 
     def field_schemas(self) -> dict[str, tuple[dict[str, Any], dict[str, Any]]]:
-        """Every form field of the process: its schema and UI schema, by field name (first form wins)."""
+        """Every form field of the process: its schema and UI schema, by field name.
+
+        A name used by several forms (``decision`` at the commune and at the bank) gets their choices
+        together and their titles joined, so a stored value always finds its label.
+        """
         found: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {}
         for name, schema in self.forms.items():
             if not name.endswith(".schema.json"):
                 continue
             ui = self.forms.get(name.replace(".schema.json", ".uischema.json"), {})
             for field_name, prop in schema.get("properties", {}).items():
-                found.setdefault(field_name, (prop, ui.get(field_name, {})))
+                if field_name in found:
+                    found[field_name] = (_merge_fields(found[field_name][0], prop), found[field_name][1])
+                else:
+                    found[field_name] = (dict(prop), ui.get(field_name, {}))
         return found
 
     def diagram_xml(self) -> str:
         """The BPMN file of this process (for the diagram viewer)."""
         return next(text for name, text in self.sources.items() if name.endswith(".bpmn"))
+
+
+def _merge_fields(first: dict[str, Any], other: dict[str, Any]) -> dict[str, Any]:
+    merged = dict(first)
+    for key in ("title", "x-title-en"):
+        if other.get(key) and other.get(key) != first.get(key):
+            merged[key] = f"{first.get(key, '')} / {other[key]}"
+    if "oneOf" in other:
+        known = {c.get("const") for c in first.get("oneOf", [])}
+        merged["oneOf"] = list(first.get("oneOf", [])) + [c for c in other["oneOf"] if c.get("const") not in known]
+    return merged
 
 
 def read_folder(folder: Path) -> dict[str, str]:
