@@ -1,8 +1,10 @@
 """``reentry worker``: Celery on Redis (or RabbitMQ) when a broker is configured, a plain loop otherwise."""
 from __future__ import annotations
 
+import datetime as dt
 import os
 import time
+from collections.abc import Callable
 
 from celery import Celery
 
@@ -12,18 +14,19 @@ from services.sweeper import sweep_due_timers
 SWEEP_SECONDS = float(os.environ.get("REENTRY_SWEEP_SECONDS", "60"))
 
 
-def make_celery(broker_url: str) -> Celery:
-    """The Celery app: one periodic task that sweeps due timers."""
-    app = Celery("reentry", broker=broker_url)
+def make_celery(broker_url: str, connect: Callable[[], Backend] = Backend.connect,
+                result_backend: str | None = None) -> Celery:
+    """The Celery app: one periodic task that sweeps due timers (``now`` may be given as ISO text)."""
+    app = Celery("reentry", broker=broker_url, backend=result_backend)
     app.conf.beat_schedule = {"sweep-timers": {"task": "reentry.sweep_timers", "schedule": SWEEP_SECONDS}}
     app.conf.task_acks_late = True
     backend: list[Backend] = []
 
-    @app.task(name="reentry.sweep_timers")
-    def sweep_timers() -> int:
+    @app.task(name="reentry.sweep_timers", shared=False)
+    def sweep_timers(now: str | None = None) -> int:
         if not backend:
-            backend.append(Backend.connect())
-        return sweep_due_timers(backend[0])
+            backend.append(connect())
+        return sweep_due_timers(backend[0], dt.datetime.fromisoformat(now) if now else None)
 
     return app
 
