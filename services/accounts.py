@@ -30,7 +30,6 @@ from workflows.registry import SOURCE_SUFFIXES
 
 FULL_NAME_MAX = 200
 UNIT_MAX = 32
-ZIP_SKIPPED = ("__MACOSX/",)
 
 
 # --- users -------------------------------------------------------------------------------------------------
@@ -67,7 +66,7 @@ def get_account(session: Session, user_id: int) -> User:
 def create_user(session: Session, username: str, password: str, groups: Sequence[str], unit: str = "",
                 full_name: str = "") -> User:
     """A new active account; raises InvalidInput listing every field at fault, and writes nothing then."""
-    errors = _profile_errors(full_name, unit)
+    errors = _profile_errors(full_name, unit) + _group_errors(groups)
     # With a name or unit too long for its column, add_user still checks the other fields, but gets
     # blanks to write; the InvalidInput raised below makes the caller's transaction drop that row.
     try:
@@ -75,7 +74,8 @@ def create_user(session: Session, username: str, password: str, groups: Sequence
                               unit=None if errors else unit.strip() or None,
                               full_name="" if errors else full_name.strip())
     except InvalidInput as exc:
-        raise InvalidInput([*exc.errors, *errors]) from exc
+        checked_here = {e.field for e in errors}
+        raise InvalidInput([*(e for e in exc.errors if e.field not in checked_here), *errors]) from exc
     if errors:
         raise InvalidInput(errors)
     return user
@@ -229,20 +229,26 @@ def _zip_sources(zip_name: str, data: bytes, max_bytes: int) -> dict[str, str]:
     except zipfile.BadZipFile as exc:
         raise DeployRejected([f"{zip_name}: không phải tệp .zip hợp lệ"]) from exc
     with archive:
-        entries = [e for e in archive.infolist() if not e.is_dir() and not e.filename.startswith(ZIP_SKIPPED)]
+        entries = [e for e in archive.infolist() if not (e.is_dir() or _macos_extra(e.filename))]
         problems = [f"{zip_name}: đường dẫn không được phép '{e.filename}'" for e in entries if _unsafe(e.filename)]
         if sum(e.file_size for e in entries) > max_bytes:
             problems.append(f"{zip_name}: nội dung giải nén vượt quá {max_bytes // (1024 * 1024)} MB")
         if problems:
             raise DeployRejected(problems)
-        prefix = _common_folder([e.filename for e in entries])
-        sources = {e.filename[len(prefix):]: _decode(e.filename, archive.read(e), problems)
+        names = {e.filename: e.filename.replace("\\", "/") for e in entries}
+        prefix = _common_folder(list(names.values()))
+        sources = {names[e.filename][len(prefix):]: _decode(e.filename, archive.read(e), problems)
                    for e in entries if e.filename.endswith(SOURCE_SUFFIXES)}
     if problems:
         raise DeployRejected(problems)
     if not sources:
         raise DeployRejected([f"{zip_name}: không có tệp .bpmn, .dmn hoặc .json nào"])
     return sources
+
+
+def _macos_extra(path: str) -> bool:
+    """Finder's resource-fork copies (``__MACOSX/``, ``._name``), which are not the user's files."""
+    return path.startswith("__MACOSX/") or _base_name(path).startswith("._")
 
 
 def _unsafe(path: str) -> bool:

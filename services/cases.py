@@ -114,6 +114,7 @@ def withdraw_case(session: Session, runtime: Runtime, actor: User, instance_id: 
     if instance is None:
         raise NotFound("instance")
     if instance.started_by_id != actor.id or actor.groups & authz.WRITE_FORBIDDEN_GROUPS:
+        get_case(session, actor, instance_id)  # a case the actor cannot see does not exist for them
         raise NotAllowed()
     if instance.status != InstanceStatus.RUNNING:
         raise InvalidInput([FieldError("status", "invalid", text=("Hồ sơ đã kết thúc", "The case has ended"))])

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 from typing import Annotated
 from typing import Any
 
@@ -50,13 +51,16 @@ class User(Base):
     def groups(self, names: frozenset[str] | set[str] | list[str] | tuple[str, ...]) -> None:
         self.group_list = "," + ",".join(sorted(set(names))) + "," if names else ""
 
+    # Part of every sign-in session's id: changing it on sign-out ends every copy of the session cookie.
+    session_nonce: Mapped[str] = mapped_column(String(32), default=lambda: uuid.uuid4().hex, server_default="")
+
     # The session-user protocol web sign-in expects (Flask-Login's), spelled out so this module needs no Flask.
     is_authenticated = True
     is_anonymous = False
 
     def get_id(self) -> str:
-        """The id a sign-in session remembers."""
-        return str(self.id)
+        """The id a sign-in session remembers: the user and their current session nonce."""
+        return f"{self.id}:{self.session_nonce}"
 
     def __repr__(self) -> str:
         return f"<User {self.username}>"
@@ -209,3 +213,24 @@ class Notification(Base):
     message: Mapped[str] = mapped_column(String(500))
     created_at: Mapped[created_at]
     read_at: Mapped[dt.datetime | None]
+
+
+class Attachment(Base):
+    """A file attached to a case through a task form; the bytes live in content-addressed storage, not here."""
+
+    __tablename__ = "attachment"
+
+    id: Mapped[intpk]
+    instance_id: Mapped[int] = mapped_column(ForeignKey("process_instance.id", ondelete="CASCADE"), index=True)
+    task_id: Mapped[str | None] = mapped_column(String(36))
+    field: Mapped[str] = mapped_column(String(100))
+    # The name as the uploader's computer had it (Vietnamese kept), for display only: never part of a path.
+    file_name: Mapped[str] = mapped_column(String(255))
+    content_type: Mapped[str] = mapped_column(String(100))
+    size: Mapped[int]
+    sha256: Mapped[str] = mapped_column(String(64))
+    storage_key: Mapped[str] = mapped_column(String(200))
+    uploaded_by_id: Mapped[int] = mapped_column(ForeignKey("app_user.id"))
+    uploaded_at: Mapped[created_at]
+
+    uploaded_by: Mapped[User] = relationship()

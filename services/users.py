@@ -5,6 +5,7 @@ import datetime as dt
 import hashlib
 import re
 import secrets
+import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -154,7 +155,26 @@ def login(session: Session, username: str, password: str, now: dt.datetime, max_
             return LoginAttempt(None, "locked", _minutes_until(user.locked_until, now))
         return LoginAttempt(None, "refused")
     user.failed_logins, user.locked_until = 0, None
+    if not user.session_nonce:
+        user.session_nonce = uuid.uuid4().hex
     return LoginAttempt(user)
+
+
+def end_sessions(session: Session, user_id: int) -> None:
+    """Sign the user out everywhere: every session cookie issued so far stops working."""
+    user = session.get(User, user_id)
+    if user is not None:
+        user.session_nonce = uuid.uuid4().hex
+        session.flush()
+
+
+def user_for_session(session: Session, session_id: str) -> User | None:
+    """The active user a sign-in session id (``"<id>:<nonce>"``) still belongs to, or None."""
+    user_id, _, nonce = session_id.partition(":")
+    user = session.get(User, int(user_id)) if user_id.isdigit() else None
+    if user is None or not user.is_active or not nonce or nonce != user.session_nonce:
+        return None
+    return user
 
 
 def _spend_hash_time() -> None:

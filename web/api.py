@@ -37,7 +37,6 @@ from services.models import User
 from services.status import InstanceStatus
 from services.status import TaskStatus
 from web import openapi
-from web.db import close_db
 from web.db import command
 from web.db import db
 from web.db import runtime
@@ -46,7 +45,6 @@ from web.i18n import current_locale
 from workflows.messages import FieldError
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
-bp.teardown_request(close_db)
 
 P = ParamSpec("P")
 PROCESS_KEY = re.compile(openapi.PROCESS_KEY_PATTERN)

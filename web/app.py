@@ -12,12 +12,14 @@ from flask import Response
 from services.backend import Backend
 from web import admin
 from web import api
+from web import api_attachments  # noqa: F401 - adds the upload route to the API blueprint
 from web import auth
 from web import cases_views
 from web import errors
 from web import formatting
 from web import inbox
 from web import tasks_views
+from web.db import close_db
 from web.extensions import BACKEND
 from web.extensions import babel
 from web.extensions import csrf
@@ -51,6 +53,8 @@ def default_config() -> dict[str, Any]:
         "LOGIN_MAX_FAILURES": 5,
         "LOGIN_LOCK_MINUTES": 15,
         "WTF_CSRF_TIME_LIMIT": None,
+        "ATTACHMENTS_DIR": os.environ.get("REENTRY_ATTACHMENTS_DIR"),
+        "ATTACHMENT_MAX_BYTES": int(os.environ.get("REENTRY_ATTACHMENT_MAX_BYTES", str(10 * 1024 * 1024))),
     }
 
 
@@ -60,6 +64,7 @@ def create_app(config: Mapping[str, Any] | None = None, backend: Backend | None 
     app.config.from_mapping(default_config())
     app.config.from_mapping(config or {})
     app.extensions[BACKEND] = backend or Backend.connect(app.config["DATABASE_URL"])
+    app.teardown_appcontext(close_db)
     login_manager.init_app(app)
     csrf.init_app(app)
     babel.init_app(app, locale_selector=current_locale, timezone_selector=lambda: "Asia/Ho_Chi_Minh")

@@ -31,10 +31,9 @@ bp = Blueprint("auth", __name__)
 
 
 @login_manager.user_loader
-def load_user(user_id: str) -> User | None:
-    """The signed-in user, read once per request."""
-    user = db().get(User, int(user_id))
-    return user if user is not None and user.is_active else None
+def load_user(session_id: str) -> User | None:
+    """The signed-in user, read once per request; None once they signed out or were disabled."""
+    return users.user_for_session(db(), session_id)
 
 
 def _safe_next(target: str | None) -> str:
@@ -71,7 +70,9 @@ def login() -> str | Response | tuple[str, int]:
 @bp.post("/logout")
 @login_required
 def logout() -> Response:
-    """Đăng xuất."""
+    """Đăng xuất: this session and every copy of it end."""
+    with command() as s:
+        users.end_sessions(s, current_user.id)
     logout_user()
     session.clear()
     flash(_("Bạn đã đăng xuất"), "info")

@@ -1,6 +1,8 @@
 """Cases: start a new one, list them, and the case page with its diagram and history."""
 from __future__ import annotations
 
+import io
+
 from flask import Blueprint
 from flask import Response as FlaskResponse
 from flask import current_app
@@ -8,18 +10,21 @@ from flask import flash
 from flask import redirect
 from flask import render_template
 from flask import request
+from flask import send_file
 from flask import url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_login import login_required
 from werkzeug.wrappers import Response
 
+from services import attachments
 from services import cases
 from services import views
 from services.errors import InvalidInput
 from services.errors import NotAllowed
 from services.status import InstanceStatus
 from web import forms_render
+from web import uploads
 from web.db import command
 from web.db import db
 from web.db import runtime
@@ -27,6 +32,7 @@ from web.i18n import current_locale
 from workflows.messages import FieldError
 
 bp = Blueprint("cases", __name__)
+bp.add_app_template_filter(attachments.size_label, "filesize")
 
 
 @bp.get("/cases/new")
@@ -61,15 +67,19 @@ def start(key: str) -> Response | tuple[str, int]:
     version = cases.latest_version(db(), key)
     _task, form = cases.first_form(db(), runtime(), version)
     data = forms_render.coerce(form, request.form) if form else {}
+    files = uploads.form_files(form)
+    draft = request.form.get("_draft") == "1"
     try:
         with command() as s:
-            if request.form.get("_draft") == "1":
+            if draft:
                 instance = cases.start_case(s, runtime(), current_user, key, data=_draft(data))
             else:
-                instance = cases.start_and_submit(s, runtime(), current_user, key, data)
+                instance = attachments.start_with_files(s, runtime(), current_user, key, data, files)
     except InvalidInput as exc:
         flash(exc.message(current_locale()), "error")
-        return _start_form(key, data, exc.errors), 400
+        return _start_form(key, data, exc.errors + attachments.not_kept(files)), 400
+    if draft and files.uploads:
+        flash(_("Tệp đính kèm chưa được lưu khi lưu tạm; hãy đính kèm trên trang xử lý công việc"), "error")
     flash(_("Đã tạo hồ sơ %(key)s", key=instance.business_key), "info")
     return redirect(url_for("cases.case_page", instance_id=instance.id))
 
@@ -101,8 +111,21 @@ def case_page(instance_id: int) -> str:
         return forms_render.display_value(detail.fields.get(key), value, _("Có"), _("Không"))
 
     return render_template("cases/case.html", detail=detail, display=show,
+                           files=attachments.for_case(db(), instance_id),
+                           files_in_use=attachments.referenced_ids(detail.data),
                            completed_ids=",".join(sorted({t.task_name for t in detail.completed})),
                            waiting_ids=",".join(sorted({t.task_name for t in detail.waiting})))
+
+
+@bp.get("/attachments/<int:attachment_id>")
+@login_required
+def download(attachment_id: int) -> FlaskResponse:
+    """Tải tệp đính kèm, for those who may see its case (otherwise it does not exist: 404)."""
+    row, content = attachments.open_for(db(), current_user, attachment_id, uploads.storage())
+    response = send_file(io.BytesIO(content), mimetype=row.content_type, as_attachment=True,
+                         download_name=row.file_name, max_age=0)
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
 
 
 @bp.get("/cases/<int:instance_id>/diagram.xml")

@@ -71,9 +71,10 @@ def is_overdue(due_at: dt.datetime | None) -> bool:
 
 
 def localized(schema: dict[str, Any], key: str = "title") -> str:
-    """A schema's title (or other key) in the request's language: ``x-title-en`` in English."""
-    if current_locale() == "en" and f"x-{key}-en" in schema:
-        return str(schema[f"x-{key}-en"])
+    """A schema's title (or a UI schema's ``ui:help``) in the request's language (``x-title-en``, ``ui:help-en``)."""
+    english = f"{key}-en" if key.startswith("ui:") else f"x-{key}-en"
+    if current_locale() == "en" and english in schema:
+        return str(schema[english])
     return str(schema.get(key, ""))
 
 

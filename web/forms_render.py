@@ -21,6 +21,7 @@ from workflows.messages import FieldError
 
 ROW_FIELD = re.compile(r"^(?P<array>[a-z_][a-z0-9_]*)-(?P<index>\d+)-(?P<name>[a-z_][a-z0-9_]*)$")
 DECISION_WIDGET = "decision"
+FILE_WIDGET = "file"  # an array of attachment refs: a file input plus the files already attached
 MAX_ROWS = 100
 
 
@@ -91,12 +92,14 @@ def _field(name: str, prop: Mapping[str, Any], ui: Mapping[str, Any], required: 
            context: _Context) -> Field:
     widget, messages, prefix = _widget(prop, ui), context.messages, context.prefix
     described = Field(name=name, label=localized(dict(prop)) or name, widget=widget, required=required, value=value,
-                      help=str(ui.get("ui:help", "")), choices=_choices(prop),
+                      help=localized(dict(ui), "ui:help") if "ui:help" in ui else "", choices=_choices(prop),
                       errors=messages.get(f"{prefix}{name}", []), html_name=f"{prefix.replace('.', '-')}{name}")
     if widget == "rows":
         described.rows = _rows(name, prop, ui, value, messages, context.extra_rows)
         described.errors += [m for k, v in messages.items() if k.startswith(f"{name}.") and k.count(".") == 1
                              for m in v]
+    if widget == FILE_WIDGET:
+        described.errors += [m for k, v in messages.items() if k.startswith(f"{name}.") for m in v]
     return described
 
 
@@ -126,6 +129,8 @@ def coerce(form: FormSpec, posted: MultiDict[str, str]) -> dict[str, Any]:
         ui = form.ui_schema.get(name, {})
         if _widget(prop, ui) == "rows":
             data[name] = _coerce_rows(name, prop, posted)
+            continue
+        if _widget(prop, ui) == FILE_WIDGET:  # the files come with the request's files (web.uploads)
             continue
         value = _coerce_value(prop, posted.get(name), name in posted)
         if value is not None:
@@ -211,5 +216,7 @@ def _list_item(value: Any) -> str:
     if isinstance(value, dict):
         if "code" in value and "text" in value:
             return f"{value['code']}: {value['text']}"
+        if "sha256" in value and "name" in value:
+            return str(value["name"])
         return ", ".join(str(v) for v in value.values() if v not in (None, ""))
     return str(value)

@@ -12,10 +12,11 @@ from flask_login import current_user
 from flask_login import login_required
 from werkzeug.wrappers import Response
 
-from services import tasks
+from services import attachments
 from services import views
 from services.errors import InvalidInput
 from web import forms_render
+from web import uploads
 from web.db import command
 from web.db import db
 from web.db import runtime
@@ -59,19 +60,26 @@ def submit(task_id: str) -> Response | str | tuple[str, int]:
         data: dict[str, object] = {}
     else:
         data = forms_render.coerce(detail.form, request.form)
+    files = uploads.form_files(detail.form)
     added_row = request.form.get("_add_row")
     if added_row:
-        return _render(detail, data, [], extra_rows={added_row: 1})
+        return _render(detail, _with_attached(detail, data), [], extra_rows={added_row: 1})
     if _needs_confirmation(data):
         return render_template("tasks/confirm.html", detail=detail, posted=request.form, data=data)
     try:
         with command() as s:
-            instance = tasks.complete_task(s, runtime(), current_user, task_id, data)
+            instance = attachments.complete_with_files(s, runtime(), current_user, task_id, data, files)
     except InvalidInput as exc:
         flash(exc.message(current_locale()), "error")
-        return _render(detail, data, exc.errors), 400
+        return _render(detail, _with_attached(detail, data), exc.errors + attachments.not_kept(files)), 400
     flash(_("Đã gửi: %(task)s — hồ sơ %(key)s", task=_task_title(detail), key=instance.business_key), "info")
     return redirect(url_for("cases.case_page", instance_id=instance.id))
+
+
+def _with_attached(detail: views.TaskDetail, data: dict[str, object]) -> dict[str, object]:
+    """Posted values plus the files already attached, which a form post does not repeat."""
+    attached = {k: detail.data[k] for k in attachments.file_fields(detail.form) if k in detail.data}
+    return {**attached, **data}
 
 
 def _needs_confirmation(data: dict[str, object]) -> bool:

@@ -1,7 +1,8 @@
 """Fixtures for the web tests: an app on each database, people with API tokens, loan cases at a given step.
 
-Passwords are hashed with argon2's cheapest settings here: the real cost (~0.2 s a hash) would dominate
-tests that create a dozen people each. Sign-in throttling does not depend on the hash cost.
+Passwords are hashed with argon2's cheapest settings here, and so is the dummy hash that makes unknown
+usernames cost as much as wrong passwords: the real cost (~0.2 s a hash) would dominate tests that create
+a dozen people each. Sign-in throttling does not depend on the hash cost.
 """
 from __future__ import annotations
 
@@ -51,6 +52,10 @@ CAST = [("police.a", "police", OWN), ("police.b", "police", OTHER), ("commune.a"
 WORKS = {"compile_dossier": "police.a", "confirm_at_commune": "commune.a", "appraise_loan": "appraiser",
          "disburse_loan": "teller"}
 CHEAP_HASHER = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
+CHEAP_HASHES = {"_hasher": CHEAP_HASHER, "_DUMMY_HASH": CHEAP_HASHER.hash("reentry-timing-equaliser")}
+ENGLISH = {"Accept-Language": "en"}
+TASK_FIELDS = {"id", "instance_id", "process_key", "name", "title", "lane", "candidate_group", "unit", "assignee",
+               "status", "due_at", "overdue"}
 
 
 def today() -> str:
@@ -136,16 +141,20 @@ def loan_at(backend: Backend, step: str, starter: str = "police.a", workers: dic
     who = {**WORKS, "compile_dossier": starter, **(workers or {})}
     instance_id = run(backend, lambda s: cases.start_case(s, backend.runtime, users.get_user(s, starter), LOAN).id)
     for done in LOAN_STEPS[:LOAN_STEPS.index(step)]:
-        task_id = open_task_id(backend, instance_id, done)
-        run(backend, lambda s, t=task_id, d=done: tasks.complete_task(
-            s, backend.runtime, users.get_user(s, who[d]), t, step_data(d)))
+        complete(backend, who[done], open_task_id(backend, instance_id, done), step_data(done))
     return instance_id
+
+
+def complete(backend: Backend, username: str, task_id: str, data: dict[str, Any]) -> None:
+    """``username`` completes ``task_id`` through the service layer."""
+    run(backend, lambda s: tasks.complete_task(s, backend.runtime, users.get_user(s, username), task_id, data))
 
 
 @pytest.fixture
 def cheap_passwords(monkeypatch: pytest.MonkeyPatch) -> None:
     """argon2 at its cheapest for this test."""
-    monkeypatch.setattr(users, "_hasher", CHEAP_HASHER)
+    for name, value in CHEAP_HASHES.items():
+        monkeypatch.setattr(users, name, value)
 
 
 @pytest.fixture
@@ -191,10 +200,28 @@ def module_backend(request: pytest.FixtureRequest, tmp_path_factory: pytest.Temp
     url = _fresh_url(request, request.param, tmp_path_factory.mktemp("module-db"))
     backend = Backend.connect(url, Settings())
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(users, "_hasher", CHEAP_HASHER)
+        for name, value in CHEAP_HASHES.items():
+            patch.setattr(users, name, value)
         run(backend, lambda s: deploy_sources(s, read_folder(BPMN), actor="tests"))
         yield backend
     backend.engine.dispose()
+
+
+@pytest.fixture(scope="module")
+def module_api(module_backend: Backend) -> Api:
+    """An API client on the module's database, with the ``CAST`` created."""
+    add_people(module_backend, CAST)
+    app = web.create_app({"TESTING": True, "WTF_CSRF_ENABLED": False}, backend=module_backend)
+    return Api(app.test_client(), module_backend)
+
+
+def assert_error(response: TestResponse, status: int, code: str) -> dict[str, Any]:
+    """The response is the API's JSON error ``code`` with a message; returns its body."""
+    assert response.status_code == status, response.get_data(as_text=True)
+    assert response.mimetype == "application/json"
+    body: dict[str, Any] = response.json or {}
+    assert body["error"] == code and body["message"]
+    return body
 
 
 def assert_conforms(body: Any, schema_name: str) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 import io
 import re
 import zipfile
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -14,6 +15,7 @@ from sqlalchemy import func
 from sqlalchemy import select
 from werkzeug.test import TestResponse
 
+from services import cases
 from services import users
 from services.backend import Backend
 from services.models import ProcessVersion
@@ -21,6 +23,8 @@ from services.models import User
 from tests.support import PASSWORD
 from tests.support import read
 from tests.support import run
+
+pytestmark = pytest.mark.usefixtures("cheap_passwords")
 
 BPMN = Path(__file__).resolve().parents[2] / "bpmn"
 ADMIN = "quantri"
@@ -187,7 +191,8 @@ VALID_FORM = {"username": "giaodich.vien", "full_name": "Lê Văn Cường", "pa
 @pytest.mark.parametrize(("field", "value", "message"), [
     ("username", "AB", "Tên đăng nhập gồm 3–64 ký tự"),
     ("password", "ngan", "Phải có ít nhất 10 ký tự"),
-    ("groups", [], "Nhóm không hợp lệ"),
+    ("groups", [], "Chọn ít nhất một nhóm"),
+    ("groups", ["police", "wizard"], "Giá trị không nằm trong danh sách cho phép"),
     ("unit", "X" * 33, "Không được quá 32 ký tự"),
     ("full_name", "Y" * 201, "Không được quá 200 ký tự"),
 ])
@@ -307,14 +312,16 @@ def test_user_list_searches_without_diacritics_and_pages_by_20(backend: Backend,
 # --- processes -----------------------------------------------------------------------------------------------
 
 
-def test_process_list_shows_every_version(backend: Backend, admin_client: FlaskClient) -> None:
-    """Key, version, short hash, deployer and the number of pinned cases."""
+def test_process_list_shows_every_version(backend: Backend, admin_client: FlaskClient, officer: int) -> None:
+    """Key, version, short hash, deployer and the number of cases pinned to each version."""
+    run(backend, lambda s: cases.start_case(s, backend.runtime, users.get_user(s, "canbo.xa"), "loan_dossier"))
     version = latest(backend)
     page = text(admin_client.get("/admin/processes"))
+    row = page.split(f'href="/admin/processes/{version.id}"', 1)[1].split("</tr>", 1)[0]
     assert version.process_key in page
-    assert version.version_hash[:12] in page
-    assert "tests" in page
-    assert f'href="/admin/processes/{version.id}"' in page
+    assert version.version_hash[:12] in row
+    assert "<td>tests</td>" in row
+    assert row.rstrip().endswith("<td>1</td>")
 
 
 def test_version_page_shows_files_and_diagram(backend: Backend, admin_client: FlaskClient) -> None:
@@ -337,6 +344,7 @@ def test_diagram_xml_is_served(backend: Backend, admin_client: FlaskClient) -> N
     response = admin_client.get(f"/admin/processes/{version.id}/diagram.xml")
     assert response.status_code == 200
     assert response.mimetype == "application/xml"
+    assert response.headers["Content-Security-Policy"] == "default-src 'none'; sandbox"
     assert response.get_data() == (BPMN / "loan_dossier.bpmn").read_bytes()
     assert admin_client.get("/admin/processes/999999/diagram.xml").status_code == 404
 
@@ -368,11 +376,10 @@ def _syntax_error(xml: str) -> str:
     (_syntax_error, ["loan_dossier.bpmn", "dòng", "XML không hợp lệ"]),
 ])
 def test_broken_diagram_is_refused_with_every_problem(backend: Backend, admin_client: FlaskClient,
-                                                      breakage: object, expected: list[str]) -> None:
+                                                      breakage: Callable[[str], str], expected: list[str]) -> None:
     """A broken upload answers 400 naming file, line and element; the running version stays."""
     before = latest(backend)
     files = bpmn_files()
-    assert callable(breakage)
     files["loan_dossier.bpmn"] = breakage(files["loan_dossier.bpmn"].decode()).encode()
     response = upload(admin_client, files)
     assert response.status_code == 400
@@ -382,14 +389,15 @@ def test_broken_diagram_is_refused_with_every_problem(backend: Backend, admin_cl
     assert (latest(backend).id, version_count(backend)) == (before.id, 1)
 
 
-def test_zip_upload_matches_the_cli_deployment(backend: Backend, admin_client: FlaskClient) -> None:
-    """A zipped bpmn/ folder has the same version hash as `reentry deploy`; a changed file makes version 2."""
-    files = {f"bpmn/{name}": content for name, content in bpmn_files().items()}
+@pytest.mark.parametrize("folder", ["bpmn/", ""])
+def test_zip_upload_matches_the_cli_deployment(backend: Backend, admin_client: FlaskClient, folder: str) -> None:
+    """A zipped bpmn/ folder (or its contents) has the version hash of `reentry deploy`; a change makes version 2."""
+    files = {f"{folder}{name}": content for name, content in bpmn_files().items()}
     same = upload(admin_client, {"bpmn.zip": zipped(files)})
     assert same.status_code == 200
     assert "không thay đổi" in text(same)
-    files["bpmn/loan_dossier.bpmn"] = files["bpmn/loan_dossier.bpmn"].replace(b"exporterVersion=\"1\"",
-                                                                              b"exporterVersion=\"2\"")
+    diagram = f"{folder}loan_dossier.bpmn"
+    files[diagram] = files[diagram].replace(b'exporterVersion="1"', b'exporterVersion="2"')
     changed = upload(admin_client, {"bpmn.zip": zipped(files)})
     assert "phiên bản mới" in text(changed)
     assert (latest(backend).version, version_count(backend)) == (2, 2)

@@ -190,10 +190,10 @@ def test_commune_comment_required_unless_confirm(loan_definition: ProcessDefinit
 
 
 def test_required_if_approval_fields(loan_definition: ProcessDefinition) -> None:
-    """Approving requires the amount, term, notice number and date, reported in form order."""
+    """Approving requires the amount, term and notice number (the date is optional), reported in form order."""
     assert _errors(loan_definition, "appraise_loan", {"decision": "approve"}, {"requested_amount_vnd": 1}) == [
         ("approved_amount_vnd", "required"), ("approved_term_months", "required"),
-        ("approval_notice_ref", "required"), ("approved_on", "required")]
+        ("approval_notice_ref", "required")]
 
 
 @pytest.mark.parametrize(("approved", "expected"), [
