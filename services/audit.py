@@ -92,7 +92,10 @@ def verify(session: Session, instance_id: int | None = None) -> Verification:
     for case_id, business_key, head_seq, head_hash in session.execute(cases).all():
         events = session.scalars(select(AuditEvent).where(AuditEvent.instance_id == case_id)
                                  .order_by(AuditEvent.seq, AuditEvent.id).execution_options(yield_per=1000))
-        count, bad = _verify_chain(events, business_key, head_seq, head_hash)
+        try:
+            count, bad = _verify_chain(events, business_key, head_seq, head_hash)
+        finally:
+            events.close()  # stopping at a bad event must not leave a server-side cursor open
         checked += count
         if bad:
             return Verification(False, checked, {"instance_id": case_id, **bad})

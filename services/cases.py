@@ -162,8 +162,11 @@ def case_tasks(session: Session, instance_id: int) -> list[HumanTask]:
 
 
 def ready_rows(session: Session, instance_id: int) -> list[HumanTask]:
-    """The case's tasks waiting for someone."""
-    return [t for t in case_tasks(session, instance_id) if t.status == TaskStatus.OPEN]
+    """The case's tasks waiting for someone, as the database has them now."""
+    return list(session.scalars(select(HumanTask).where(HumanTask.instance_id == instance_id,
+                                                        HumanTask.status == TaskStatus.OPEN)
+                                .order_by(HumanTask.created_at, HumanTask.id)
+                                .execution_options(populate_existing=True)))
 
 
 def case_data(session: Session, runtime: Runtime, instance: ProcessInstance) -> dict[str, Any]:

@@ -57,9 +57,10 @@ class Conflict(ServiceError):
 class TaskAlreadyCompleted(Conflict):
     """A second completion of the same task; says who completed it and when."""
 
-    def __init__(self, completed_by: str, completed_at: dt.datetime) -> None:
+    def __init__(self, completed_by: str, completed_at: dt.datetime, username: str = "") -> None:
         self.completed_by = completed_by
         self.completed_at = completed_at
+        self.username = username
         when = completed_at.astimezone(_VN).strftime("%H:%M %d/%m/%Y")
         super().__init__(f"Công việc đã được {completed_by} hoàn thành lúc {when}",
                          f"Already completed by {completed_by} at {when}")

@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import Select
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from services import audit
 from services import authz
@@ -53,7 +54,7 @@ def _open_task(session: Session, actor: User, task_id: str) -> tuple[HumanTask, 
         raise NotFound("task")
     row = session.get_one(HumanTask, task_id, populate_existing=True)
     if row.status == TaskStatus.COMPLETED and row.completed_by is not None and row.completed_at is not None:
-        raise TaskAlreadyCompleted(row.completed_by.full_name, row.completed_at)
+        raise TaskAlreadyCompleted(row.completed_by.full_name, row.completed_at, row.completed_by.username)
     if row.status != TaskStatus.OPEN:
         raise Conflict("Công việc này không còn chờ xử lý", "This task is no longer waiting")
     authz.require_can_work(actor, row)
@@ -120,6 +121,8 @@ def complete_task(session: Session, runtime: Runtime, actor: User, task_id: str,
     entry = audit.AuditEntry(type=AuditType.COMPLETED, actor=actor.username, at=at, task_name=row.task_name,
                              task_id=row.id, data=clean, routing=log.routing, idempotency_key=idempotency_key)
     progress.record(session, runtime, instance, progress.Step(case, log, ready_before, entry, closes=closes))
+    for key, value in closes.items():  # written below the ORM; keep the loaded row truthful
+        set_committed_value(row, key, value)
     return instance
 
 

@@ -17,6 +17,7 @@ from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from services import accounts
+from services import versions
 from services.deploy import deploy_sources
 from services.errors import DeployRejected
 from services.errors import InvalidInput
@@ -166,21 +167,21 @@ def user_active(user_id: int) -> str | Response:
 @groups_required("admin")
 def processes() -> str:
     """Quy trình: every version, grouped by process."""
-    return render_template("admin/processes.html", versions=accounts.process_versions(db()))
+    return render_template("admin/processes.html", versions=versions.process_versions(db()))
 
 
 @bp.get("/processes/<int:version_id>")
 @groups_required("admin")
 def version(version_id: int) -> str:
     """Phiên bản: its files and its diagram."""
-    return render_template("admin/version.html", summary=accounts.get_version(db(), version_id))
+    return render_template("admin/version.html", summary=versions.get_version(db(), version_id))
 
 
 @bp.get("/processes/<int:version_id>/diagram.xml")
 @groups_required("admin")
 def diagram_xml(version_id: int) -> Response:
     """The version's BPMN XML, for the diagram viewer."""
-    response = current_app.response_class(accounts.diagram_xml(db(), version_id), mimetype="application/xml")
+    response = current_app.response_class(versions.diagram_xml(db(), version_id), mimetype="application/xml")
     # Opened on its own, an uploaded file must not run anything (XHTML-namespaced script in XML).
     response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
     return response
@@ -194,7 +195,7 @@ def deploy() -> str | tuple[str, int]:
         return _deploy_page()
     upload = [(f.filename or "", f.read()) for f in request.files.getlist("files")]
     try:
-        sources = accounts.sources_from_upload(upload, current_app.config["MAX_CONTENT_LENGTH"])
+        sources = versions.sources_from_upload(upload, current_app.config["MAX_CONTENT_LENGTH"])
         with command() as s:
             results = deploy_sources(s, sources, actor=current_user.username)
     except DeployRejected as exc:

@@ -59,7 +59,8 @@ def service_error(error: ServiceError) -> tuple[Response | str, int]:
         if isinstance(error, InvalidInput):
             extra["errors"] = [e.as_dict(locale) for e in error.errors]
         if isinstance(error, TaskAlreadyCompleted):
-            extra.update(completed_by=error.completed_by, completed_at=error.completed_at.isoformat())
+            # The API names people by username everywhere; the message carries the full name.
+            extra.update(completed_by=error.username or error.completed_by, completed_at=error.completed_at.isoformat())
         return json_error(status, error.message(locale), **extra)
     return _page(status, _title(status), error.message(locale))
 

@@ -34,7 +34,7 @@ def document() -> dict[str, Any]:
         "info": {"title": "reentry REST API", "version": "1.0.0", "description": DESCRIPTION},
         "servers": [{"url": "/api/v1"}],
         "security": [{"bearerAuth": []}],
-        "paths": {**_auth_paths(), **_case_paths(), **_task_paths(), **_audit_paths()},
+        "paths": {**_auth_paths(), **_case_paths(), **_attachment_paths(), **_task_paths(), **_audit_paths()},
         "components": {
             "securitySchemes": {"bearerAuth": {
                 "type": "http", "scheme": "bearer", "description": "From POST /auth/token or `reentry users token`"}},
@@ -145,6 +145,19 @@ def _case_paths() -> dict[str, Schema]:
     }
 
 
+def _attachment_paths() -> dict[str, Schema]:
+    form = {"type": "object", "required": ["file", "task_id", "field"], "properties": {
+        "file": {"type": "string", "contentMediaType": "application/octet-stream",
+                 "description": "A PDF, JPEG or PNG file, checked by its content"},
+        "task_id": {"type": "string", "format": "uuid", "description": "A waiting task of this case"},
+        "field": {**STRING, "description": "A file field of that task's form"}}}
+    stored = json_body(ref("schemas", "AttachmentRef"), "The stored file; put this ref in the field's data")
+    return {"/instances/{instance_id}/attachments": {"post": operation(
+        "uploadAttachment", "Store one file for a file field of a task the caller may work", ("201", stored),
+        "400", "401", "403", "404", "409", "413", parameters=[ref("parameters", "InstanceId")],
+        requestBody={"required": True, "content": {"multipart/form-data": {"schema": form}}})}}
+
+
 def _task_paths() -> dict[str, Schema]:
     one = [ref("parameters", "TaskId")]
     scope = {"name": "scope", "in": "query", "description": "`mine`: tasks the caller holds; `group`: unclaimed "
@@ -206,6 +219,8 @@ def _request_schemas() -> dict[str, Schema]:
                                 "description": "Repeating a completion with the same key does it once"}}},
         "Token": obj({"token": STRING, "expires_at": DATE_TIME}),
         "Process": obj({"key": STRING, "name": STRING, "version": INTEGER, "deployed_at": DATE_TIME}),
+        "AttachmentRef": obj({"id": INTEGER, "name": STRING, "sha256": STRING, "size": INTEGER,
+                              "content_type": STRING}),
         "Verification": obj({"ok": {"type": "boolean"}, "events_checked": INTEGER,
                              "first_bad": nullable({**ANY_OBJECT, "description": "The first broken event"})}),
     }
