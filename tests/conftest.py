@@ -6,7 +6,6 @@ skips them; under CI=true a missing server fails the run, because nothing may be
 from __future__ import annotations
 
 import os
-import shutil
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,6 +17,7 @@ from services.backend import Backend
 from services.db import make_engine
 from services.deploy import deploy_sources
 from services.schema import upgrade
+from tests.support import fresh_database_url
 from workflows.registry import read_folder
 from workflows.settings import Settings
 
@@ -72,19 +72,9 @@ def postgres_schema(worker_id: str) -> Iterator[str]:
 
 
 @pytest.fixture(params=DATABASES)
-def db_url(request: pytest.FixtureRequest, tmp_path: Path, sqlite_template: Path) -> str:
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     """A clean, migrated database: a fresh SQLite file, or the worker's truncated PostgreSQL schema."""
-    if request.param == "sqlite":
-        path = tmp_path / "reentry.db"
-        shutil.copy(sqlite_template, path)
-        return f"sqlite:///{path}"
-    url: str = request.getfixturevalue("postgres_schema")
-    engine = make_engine(url)
-    with engine.begin() as conn:
-        tables = [t for t in sa.inspect(conn).get_table_names() if t != "alembic_version"]
-        conn.execute(sa.text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
-    engine.dispose()
-    return url
+    return fresh_database_url(request, str(request.param), tmp_path)
 
 
 @pytest.fixture

@@ -34,6 +34,7 @@ from tests.support import Attempt
 from tests.support import CaseRef
 from tests.support import Clock
 from tests.support import attempt
+from tests.support import loan_dossier
 from tests.support import read
 from tests.support import reentry_cli
 from tests.support import run
@@ -52,17 +53,7 @@ def vnd(text: str) -> int:
 
 def dossier(borrower: str, clock: Clock, **changes: Any) -> dict[str, Any]:
     """The compile form as the officer fills it for a man born 1988 who was amnestied early this year."""
-    today = clock.now().astimezone(VIETNAM_TZ).date()
-    data: dict[str, Any] = {
-        "full_name": borrower, "date_of_birth": "1988-03-04", "sex": "male", "national_id_number": "001088004321",
-        "residence_commune_code": "10001", "residence_detail": "Thôn 2", "phone": "0987654321",
-        "release_certificate_type": "amnesty", "release_certificate_number": "45/GCN",
-        "sentence_completed_on": (today - dt.timedelta(days=300)).isoformat(), "form01_list_ref": "01/DS-2026",
-        "loan_purpose": "production_business", "requested_amount_vnd": 60_000_000, "loan_term_months": 24,
-        "use_of_funds_plan": "Mở tiệm sửa xe máy", "has_same_purpose_debt": False, "action": "submit",
-    }
-    data.update(changes)
-    return data
+    return loan_dossier(borrower, clock.now().astimezone(VIETNAM_TZ).date(), **changes)
 
 
 def open_task(backend: Backend, case: CaseRef, task_name: str) -> HumanTask:

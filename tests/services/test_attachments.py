@@ -1,7 +1,6 @@
 """Attachments: checked by content and size, stored by sha256 with the completion, hashed into the audit chain."""
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 import io
 import unicodedata
@@ -29,10 +28,10 @@ from services.models import AuditEvent
 from services.models import HumanTask
 from services.models import ProcessInstance
 from tests.support import PASSWORD
+from tests.support import loan_dossier
 from tests.support import read
 from tests.support import reentry_cli
 from tests.support import run
-from workflows.calendar import VIETNAM_TZ
 
 PDF = b"%PDF-1.7\n1 0 obj << /Type /Catalog >> endobj\n" + b"0" * 2000 + b"\n%%EOF\n"
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + b"1" * 500
@@ -46,16 +45,7 @@ ID_CARD = "citizen_id_card_scan"
 
 def dossier(**changes: Any) -> dict[str, Any]:
     """The compile form of Trần Văn Bình, amnestied 300 days ago."""
-    released = dt.datetime.now(VIETNAM_TZ).date() - dt.timedelta(days=300)
-    data: dict[str, Any] = {
-        "full_name": "Trần Văn Bình", "date_of_birth": "1988-03-04", "sex": "male",
-        "national_id_number": "001088004321", "residence_commune_code": OWN, "residence_detail": "Thôn 2",
-        "phone": "0987654321", "release_certificate_type": "amnesty", "release_certificate_number": "45/GCN",
-        "sentence_completed_on": released.isoformat(), "form01_list_ref": "01/DS-2026",
-        "loan_purpose": "production_business", "requested_amount_vnd": 60_000_000, "loan_term_months": 24,
-        "use_of_funds_plan": "Mở tiệm sửa xe máy", "has_same_purpose_debt": False, "action": "submit",
-    }
-    return data | changes
+    return loan_dossier(**({"residence_commune_code": OWN} | changes))
 
 
 def upload(field: str, name: str, content: bytes) -> Upload:

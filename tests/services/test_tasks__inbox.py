@@ -19,18 +19,11 @@ from services.errors import TaskHeldByOther
 from services.models import AuditEvent
 from services.models import HumanTask
 from tests.support import PASSWORD
+from tests.support import loan_dossier
 from tests.support import read
 from tests.support import run
 
-DOSSIER = {
-    "full_name": "Trần Văn Bình", "date_of_birth": "1988-03-04", "sex": "male",
-    "national_id_number": "001088004321", "residence_commune_code": "10001", "residence_detail": "Thôn 2",
-    "phone": "0987654321", "release_certificate_type": "amnesty", "release_certificate_number": "45/GCN",
-    "sentence_completed_on": "2026-02-01",
-    "form01_list_ref": "01/DS-2026", "loan_purpose": "production_business", "requested_amount_vnd": 60_000_000,
-    "loan_term_months": 24, "use_of_funds_plan": "Mở tiệm sửa xe", "has_same_purpose_debt": False,
-    "action": "submit",
-}
+DOSSIER = loan_dossier()
 
 
 def complete(backend: Backend, username: str, task_id: str, data: dict[str, Any], key: str | None = None) -> Any:

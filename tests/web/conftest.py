@@ -7,11 +7,9 @@ a dozen people each. Sign-in throttling does not depend on the hash cost.
 from __future__ import annotations
 
 import datetime as dt
-import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass
 from dataclasses import field
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -28,12 +26,13 @@ from services import cases
 from services import tasks
 from services import users
 from services.backend import Backend
-from services.db import make_engine
 from services.deploy import deploy_sources
 from services.models import HumanTask
 from tests.conftest import BPMN
 from tests.conftest import DATABASES
 from tests.support import PASSWORD
+from tests.support import fresh_database_url
+from tests.support import loan_dossier
 from tests.support import read
 from tests.support import run
 from web import openapi
@@ -64,18 +63,8 @@ def today() -> str:
 
 
 def dossier(borrower: str = "Trần Văn Bình", **changes: Any) -> dict[str, Any]:
-    """The compile form as the officer fills it (tests/bdd/test_loan.py ``dossier``)."""
-    released = dt.datetime.now(VIETNAM_TZ).date() - dt.timedelta(days=300)
-    data: dict[str, Any] = {
-        "full_name": borrower, "date_of_birth": "1988-03-04", "sex": "male", "national_id_number": "001088004321",
-        "residence_commune_code": OWN, "residence_detail": "Thôn 2", "phone": "0987654321",
-        "release_certificate_type": "amnesty", "release_certificate_number": "45/GCN",
-        "sentence_completed_on": released.isoformat(), "form01_list_ref": "01/DS-2026",
-        "loan_purpose": "production_business", "requested_amount_vnd": 60_000_000, "loan_term_months": 24,
-        "use_of_funds_plan": "Mở tiệm sửa xe máy", "has_same_purpose_debt": False, "action": "submit",
-    }
-    data.update(changes)
-    return data
+    """The compile form as the officer fills it, in this module's own commune."""
+    return loan_dossier(borrower, **({"residence_commune_code": OWN} | changes))
 
 
 def step_data(step: str) -> dict[str, Any]:
@@ -176,28 +165,13 @@ def api(backend: Backend, client: FlaskClient, cheap_passwords: None) -> Api:
     return Api(client, backend)
 
 
-def _fresh_url(request: pytest.FixtureRequest, kind: str, folder: Path) -> str:
-    """A clean migrated database, as ``tests/conftest.py:db_url`` makes one, for a longer-lived fixture."""
-    if kind == "sqlite":
-        path = folder / "reentry.db"
-        shutil.copy(request.getfixturevalue("sqlite_template"), path)
-        return f"sqlite:///{path}"
-    url: str = request.getfixturevalue("postgres_schema")
-    engine = make_engine(url)
-    with engine.begin() as conn:
-        tables = [t for t in sa.inspect(conn).get_table_names() if t != "alembic_version"]
-        conn.execute(sa.text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
-    engine.dispose()
-    return url
-
-
 @pytest.fixture(scope="module", params=DATABASES)
 def module_backend(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Backend]:
     """One database (SQLite, then PostgreSQL) shared by a whole module, with bpmn/ deployed.
 
     For large parametrized modules whose tests each make their own cases, so none depends on another.
     """
-    url = _fresh_url(request, request.param, tmp_path_factory.mktemp("module-db"))
+    url = fresh_database_url(request, request.param, tmp_path_factory.mktemp("module-db"))
     backend = Backend.connect(url, Settings())
     with pytest.MonkeyPatch.context() as patch:
         for name, value in CHEAP_HASHES.items():

@@ -28,6 +28,7 @@ from services.models import HumanTask
 from services.models import ProcessInstance
 from services.models import User
 from tests.support import PASSWORD
+from tests.support import loan_dossier
 from tests.support import read
 from tests.support import run
 from web.db import close_db
@@ -77,19 +78,8 @@ def vn_today() -> dt.date:
 
 
 def dossier(borrower: str = "Trần Văn Bình", **changes: Any) -> dict[str, Any]:
-    """The compile form as the officer fills it (a copy of tests/bdd/test_loan.py ``dossier``): a man born 1988,
-    amnestied 300 days ago, asking 60 million đồng for a motorbike repair shop."""
-    released = vn_today() - dt.timedelta(days=300)
-    data: dict[str, Any] = {
-        "full_name": borrower, "date_of_birth": "1988-03-04", "sex": "male", "national_id_number": "001088004321",
-        "residence_commune_code": OWN, "residence_detail": "Thôn 2", "phone": "0987654321",
-        "release_certificate_type": "amnesty", "release_certificate_number": "45/GCN",
-        "sentence_completed_on": released.isoformat(), "form01_list_ref": "01/DS-2026",
-        "loan_purpose": "production_business", "requested_amount_vnd": 60_000_000, "loan_term_months": 24,
-        "use_of_funds_plan": "Mở tiệm sửa xe máy", "has_same_purpose_debt": False, "action": "submit",
-    }
-    data.update(changes)
-    return data
+    """The compile form as the officer fills it (``tests.support.loan_dossier``) in commune ``OWN``."""
+    return loan_dossier(borrower, **({"residence_commune_code": OWN} | changes))
 
 
 def lan_dossier(**changes: Any) -> dict[str, Any]:
