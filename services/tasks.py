@@ -34,7 +34,9 @@ from services.status import TaskStatus
 from workflows.calendar import VIETNAM_TZ
 from workflows.errors import EngineStepFailed
 from workflows.errors import UnknownTask
+from workflows.forms import FormSpec
 from workflows.forms import validate_submission
+from workflows.messages import FieldError
 
 
 def get_task(session: Session, task_id: str) -> HumanTask:
@@ -160,3 +162,12 @@ def running_instance(session: Session, instance_id: int) -> ProcessInstance:
     if instance.status != InstanceStatus.RUNNING:
         raise Conflict("Hồ sơ đã kết thúc", "The case has ended")
     return instance
+
+
+def submission_errors(form: FormSpec | None, case_data: dict[str, Any], data: dict[str, Any],
+                      at: dt.datetime | None = None) -> list[FieldError]:
+    """What is wrong with ``data`` for ``form``, writing nothing: the check made before asking for confirmation."""
+    if form is None:
+        return []
+    _clean, errors = validate_submission(form, data, case_data, (at or utcnow()).astimezone(VIETNAM_TZ).date())
+    return errors

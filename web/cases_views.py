@@ -76,7 +76,6 @@ def start(key: str) -> Response | tuple[str, int]:
             else:
                 instance = attachments.start_with_files(s, runtime(), current_user, key, data, files)
     except InvalidInput as exc:
-        flash(exc.message(current_locale()), "error")
         return _start_form(key, data, exc.errors + attachments.not_kept(files)), 400
     if draft and files.uploads:
         flash(_("Tệp đính kèm chưa được lưu khi lưu tạm; hãy đính kèm trên trang xử lý công việc"), "error")

@@ -16,6 +16,7 @@ from werkzeug.datastructures import MultiDict
 from web.formatting import date_vn
 from web.formatting import localized
 from web.formatting import money
+from web.formatting import percent
 from workflows.forms import FormSpec
 from workflows.messages import FieldError
 
@@ -205,10 +206,16 @@ def display_value(spec: tuple[dict[str, Any], dict[str, Any]] | None, value: Any
     choice = next((c for c in _choices(prop) if c.value == str(value)), None)
     if choice is not None:
         return choice.label
+    return _formatted(prop, ui, value)
+
+
+def _formatted(prop: dict[str, Any], ui: dict[str, Any], value: Any) -> str:
     if ui.get("ui:widget") == "money" or (isinstance(value, int) and "vnd" in str(prop.get("x-title-en", "")).lower()):
         return money(value)
     if prop.get("format") == "date":
         return date_vn(value)
+    if prop.get("x-format") == "percent":
+        return percent(value)
     return str(value)
 
 

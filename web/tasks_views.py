@@ -13,6 +13,7 @@ from flask_login import login_required
 from werkzeug.wrappers import Response
 
 from services import attachments
+from services import tasks
 from services import views
 from services.errors import InvalidInput
 from web import forms_render
@@ -65,12 +66,14 @@ def submit(task_id: str) -> Response | str | tuple[str, int]:
     if added_row:
         return _render(detail, _with_attached(detail, data), [], extra_rows={added_row: 1})
     if _needs_confirmation(data):
+        problems = tasks.submission_errors(detail.form, detail.data, data)
+        if problems:  # fix the form first; confirm only what could actually be sent
+            return _render(detail, data, problems), 400
         return render_template("tasks/confirm.html", detail=detail, posted=request.form, data=data)
     try:
         with command() as s:
             instance = attachments.complete_with_files(s, runtime(), current_user, task_id, data, files)
     except InvalidInput as exc:
-        flash(exc.message(current_locale()), "error")
         return _render(detail, _with_attached(detail, data), exc.errors + attachments.not_kept(files)), 400
     flash(_("Đã gửi: %(task)s — hồ sơ %(key)s", task=_task_title(detail), key=instance.business_key), "info")
     return redirect(url_for("cases.case_page", instance_id=instance.id))

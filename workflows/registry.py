@@ -71,13 +71,17 @@ class ProcessDefinition:
         """Every form field of the process: its schema and UI schema, by field name.
 
         A name used by several forms (``decision`` at the commune and at the bank) gets their choices
-        together and their titles joined, so a stored value always finds its label.
+        together and their titles joined, so a stored value always finds its label. Case data that no form
+        asks for (counters, rates a script sets) is labelled by a UI schema's ``ui:labels``.
         """
         found: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {}
         for name, schema in self.forms.items():
             if not name.endswith(".schema.json"):
                 continue
             ui = self.forms.get(name.replace(".schema.json", ".uischema.json"), {})
+            labels: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {
+                k: (dict(v), {}) for k, v in ui.get("ui:labels", {}).items()}
+            found.update({k: v for k, v in labels.items() if k not in found})
             for field_name, prop in schema.get("properties", {}).items():
                 if field_name in found:
                     found[field_name] = (_merge_fields(found[field_name][0], prop), found[field_name][1])
