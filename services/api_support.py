@@ -5,14 +5,12 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
-from sqlalchemy.orm import joinedload
 
+from services import attachments
 from services import audit
 from services import authz
 from services import cases
-from services import tasks
 from services import users
 from services import views
 from services.errors import NotAllowed
@@ -21,7 +19,6 @@ from services.models import HumanTask
 from services.models import ProcessInstance
 from services.models import User
 from services.runtime import Runtime
-from services.status import TaskStatus
 
 
 @dataclass(frozen=True)
@@ -55,22 +52,18 @@ def start(session: Session, runtime: Runtime, actor: User, process_key: str,
           data: dict[str, Any] | None = None) -> CaseState:
     """Start a case (``data`` pre-fills its first form) and return it with its first tasks."""
     instance = cases.start_case(session, runtime, actor, process_key, data)
-    return CaseState(instance, open_tasks(session, instance.id))
+    return CaseState(instance, cases.ready_rows(session, instance.id))
 
 
 def complete(session: Session, runtime: Runtime, actor: User, task_id: str, data: dict[str, Any],
              idempotency_key: str | None = None) -> CaseState:
-    """Complete a task and return its case with the tasks now waiting on it."""
-    instance = tasks.complete_task(session, runtime, actor, task_id, data, idempotency_key)
-    return CaseState(instance, open_tasks(session, instance.id))
+    """Complete a task and return its case with the tasks now waiting on it.
 
-
-def open_tasks(session: Session, instance_id: int) -> list[HumanTask]:
-    """The case's open inbox rows as the database now holds them (bulk status updates included)."""
-    return list(session.scalars(select(HumanTask).where(HumanTask.instance_id == instance_id,
-                                                        HumanTask.status == TaskStatus.OPEN)
-                                .options(joinedload(HumanTask.assignee))
-                                .order_by(HumanTask.created_at, HumanTask.id)))
+    Attachment refs in ``data`` are checked against the case's recorded files, as for the web form.
+    """
+    instance = attachments.complete_with_files(session, runtime, actor, task_id, data,
+                                               idempotency_key=idempotency_key)
+    return CaseState(instance, cases.ready_rows(session, instance.id))
 
 
 def case_history(session: Session, user: User, instance_id: int) -> list[AuditEvent]:
