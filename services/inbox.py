@@ -9,13 +9,17 @@ from dataclasses import dataclass
 from typing import Generic
 from typing import TypeVar
 
+from sqlalchemy import ColumnElement
 from sqlalchemy import Select
+from sqlalchemy import and_
 from sqlalchemy import func
+from sqlalchemy import or_
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm import joinedload
 
 from services.models import HumanTask
+from services.models import Notification
 from services.models import User
 from services.tasks import inbox_query
 from services.text import fold
@@ -89,3 +93,15 @@ def task_choices(session: Session, user: User) -> list[tuple[str, str, str, str]
                                 .union(select(inbox_query(user, "group").subquery().c.id))))
         .distinct().order_by(HumanTask.process_key, HumanTask.task_name))
     return [(r[0], r[1], r[2], r[3]) for r in rows]
+
+
+def notifications(session: Session, user: User, limit: int = 10) -> list[Notification]:
+    """The newest notifications for the user or their groups and unit (SLA escalations)."""
+    groups = sorted(user.groups)
+    unit_ok: ColumnElement[bool] = Notification.unit.is_(None)
+    if user.unit:
+        unit_ok = or_(unit_ok, Notification.unit == user.unit)
+    query = (select(Notification).where(or_(Notification.user_id == user.id,
+                                            and_(Notification.candidate_group.in_(groups), unit_ok)))
+             .order_by(Notification.created_at.desc(), Notification.id.desc()).limit(limit))
+    return list(session.scalars(query))

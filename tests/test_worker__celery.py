@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from celery.contrib.testing.worker import start_worker
 
 from services import cases
+from services import inbox
 from services import tasks
 from services import users
 from services.backend import Backend
@@ -83,3 +84,15 @@ def test_embedded_sweep_fires_each_timer_once(backend: Backend) -> None:
     assert sweep_due_timers(backend, after) == 1
     assert sweep_due_timers(backend, after) == 0
     assert escalations(backend) == [[("confirm_at_commune", True)], ["sla_overdue"]]
+
+
+def test_the_commune_sees_the_escalation_in_its_inbox(backend: Backend) -> None:
+    """After the sweep, the commune officer's inbox lists the overdue notice; another commune's does not."""
+    _case_id, due = waiting_at_commune(backend)
+    sweep_due_timers(backend, due + dt.timedelta(minutes=1))
+    run(backend, lambda s: users.add_user(s, "binh.ubnd", PASSWORD, ["commune"], unit="10001"))
+    run(backend, lambda s: users.add_user(s, "cuong.ubnd", PASSWORD, ["commune"], unit="10002"))
+    own = read(backend, lambda s: inbox.notifications(s, users.get_user(s, "binh.ubnd")))
+    other = read(backend, lambda s: inbox.notifications(s, users.get_user(s, "cuong.ubnd")))
+    assert [n.kind for n in own] == ["sla_overdue"] and "đã quá hạn xử lý" in own[0].message
+    assert other == []

@@ -39,8 +39,9 @@ def index() -> str:
                                     current_app.config["PAGE_SIZE"], now)
     counts = inbox_service.inbox_counts(db(), current_user, filters, now)
     choices = inbox_service.task_choices(db(), current_user)
+    notes = inbox_service.notifications(db(), current_user)
     return render_template("inbox/index.html", scope=scope, page=page, counts=counts, filters=filters,
-                           choices=choices)
+                           choices=choices, notes=notes)
 
 
 def _back() -> Response:
