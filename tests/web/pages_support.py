@@ -31,7 +31,6 @@ from tests.support import PASSWORD
 from tests.support import loan_dossier
 from tests.support import read
 from tests.support import run
-from web.db import close_db
 from workflows.calendar import VIETNAM_TZ
 
 OWN, OTHER = "10001", "10002"
@@ -172,18 +171,6 @@ def set_due(backend: Backend, task_id: str, due_at: dt.datetime) -> None:
 def claim(backend: Backend, who: Person, task_id: str) -> None:
     """``who`` claims ``task_id`` through the service layer."""
     run(backend, lambda s: tasks.claim_task(s, users.get_user(s, who.username), task_id))
-
-
-def closing_read_sessions(app: Flask) -> Flask:
-    """``app`` with each request's read session closed when the request ends.
-
-    Product bug worked around here: only the api and admin blueprints register ``web.db.close_db``, so every
-    page of auth, inbox, tasks and cases leaves its read session open ("idle in transaction" on PostgreSQL)
-    until the garbage collector finds it, and the next test's TRUNCATE waits for it forever.
-    ``test_pages__authz.py::test_a_page_request_gives_its_connection_back`` shows the bug itself.
-    """
-    app.teardown_appcontext(close_db)
-    return app
 
 
 # --- signing in ----------------------------------------------------------------------------------------------

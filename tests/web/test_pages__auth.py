@@ -17,7 +17,6 @@ from tests.support import PASSWORD
 from tests.support import run
 from tests.web.pages_support import HOA
 from tests.web.pages_support import add_staff
-from tests.web.pages_support import closing_read_sessions
 from tests.web.pages_support import error_page
 from tests.web.pages_support import flashes
 from tests.web.pages_support import hidden_fields
@@ -29,11 +28,6 @@ from tests.web.pages_support import user
 WRONG = "khong-phai-mat-khau"
 REFUSED = "Tên đăng nhập hoặc mật khẩu không đúng"
 
-
-@pytest.fixture
-def app(app: Flask) -> Flask:
-    """The conftest app, with read sessions closed after each request (see ``closing_read_sessions``)."""
-    return closing_read_sessions(app)
 
 
 @pytest.fixture
@@ -192,7 +186,7 @@ def test_security_headers_on_every_answer(client: FlaskClient, subtests: pytest.
 
 @pytest.mark.usefixtures("staff")
 def test_with_csrf_on_a_post_without_token_is_refused_with_400(backend: Backend) -> None:
-    app = closing_read_sessions(web.create_app({"TESTING": True}, backend=backend))
+    app = web.create_app({"TESTING": True}, backend=backend)
     client = app.test_client()
     refused = login(client, HOA.username)
     doc = error_page(refused, 400)

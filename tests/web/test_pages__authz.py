@@ -42,7 +42,6 @@ from tests.web.pages_support import add_staff
 from tests.web.pages_support import as_form
 from tests.web.pages_support import case_at
 from tests.web.pages_support import claim
-from tests.web.pages_support import closing_read_sessions
 from tests.web.pages_support import count
 from tests.web.pages_support import dossier
 from tests.web.pages_support import error_message
@@ -137,7 +136,7 @@ def world(module_backend: Backend) -> Iterator[World]:
     case_id = case_at(module_backend, "confirm_at_commune")
     held = open_task(module_backend, case_at(module_backend, "confirm_at_commune"), "confirm_at_commune")
     claim(module_backend, HOA, held)
-    app = closing_read_sessions(web.create_app({"TESTING": True, "WTF_CSRF_ENABLED": False}, backend=module_backend))
+    app = web.create_app({"TESTING": True, "WTF_CSRF_ENABLED": False}, backend=module_backend)
     yield World(app, module_backend, case_id, open_task(module_backend, case_id, "confirm_at_commune"), held)
 
 

@@ -29,7 +29,6 @@ from tests.web.pages_support import case_badges
 from tests.web.pages_support import case_path
 from tests.web.pages_support import case_steps
 from tests.web.pages_support import case_waiting
-from tests.web.pages_support import closing_read_sessions
 from tests.web.pages_support import error_message
 from tests.web.pages_support import error_page
 from tests.web.pages_support import field_value
@@ -63,11 +62,6 @@ def backend(staffed: Backend) -> Backend:
     """
     return staffed
 
-
-@pytest.fixture
-def app(app: Flask) -> Flask:
-    """The conftest app, with read sessions closed after each request (see ``closing_read_sessions``)."""
-    return closing_read_sessions(app)
 
 
 # --- the case page -----------------------------------------------------------------------------------------------

@@ -18,7 +18,6 @@ from tests.web.pages_support import OTHER
 from tests.web.pages_support import add_staff
 from tests.web.pages_support import case_at
 from tests.web.pages_support import claim
-from tests.web.pages_support import closing_read_sessions
 from tests.web.pages_support import dossier
 from tests.web.pages_support import error_message
 from tests.web.pages_support import flashes
@@ -42,11 +41,6 @@ from workflows.calendar import VIETNAM_TZ
 MINE, GROUP = "Việc của tôi", "Việc của nhóm"
 EMPTY = "Không có công việc nào"
 
-
-@pytest.fixture
-def app(app: Flask) -> Flask:
-    """The conftest app, with read sessions closed after each request (see ``closing_read_sessions``)."""
-    return closing_read_sessions(app)
 
 
 @dataclass(frozen=True)

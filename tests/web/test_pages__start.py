@@ -26,7 +26,6 @@ from tests.web.pages_support import case_badges
 from tests.web.pages_support import case_path
 from tests.web.pages_support import case_steps
 from tests.web.pages_support import case_waiting
-from tests.web.pages_support import closing_read_sessions
 from tests.web.pages_support import count
 from tests.web.pages_support import dossier
 from tests.web.pages_support import error_message
@@ -45,11 +44,6 @@ from tests.web.pages_support import vn_today
 
 NO_PROCESS = "Bạn không có quy trình nào để tạo hồ sơ."
 
-
-@pytest.fixture
-def app(app: Flask) -> Flask:
-    """The conftest app, with read sessions closed after each request (see ``closing_read_sessions``)."""
-    return closing_read_sessions(app)
 
 
 @pytest.fixture

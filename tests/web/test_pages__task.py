@@ -26,7 +26,6 @@ from tests.web.pages_support import buttons
 from tests.web.pages_support import case_at
 from tests.web.pages_support import case_path
 from tests.web.pages_support import claim
-from tests.web.pages_support import closing_read_sessions
 from tests.web.pages_support import dossier
 from tests.web.pages_support import error_message
 from tests.web.pages_support import field_box
@@ -49,11 +48,6 @@ from tests.web.pages_support import vn_today
 INVALID = "Dữ liệu chưa hợp lệ, vui lòng kiểm tra các trường được đánh dấu"
 DECISIONS = {"confirm": "Xác nhận", "return": "Trả lại để bổ sung", "reject": "Từ chối"}
 
-
-@pytest.fixture
-def app(app: Flask) -> Flask:
-    """The conftest app, with read sessions closed after each request (see ``closing_read_sessions``)."""
-    return closing_read_sessions(app)
 
 
 @pytest.fixture(scope="module")
