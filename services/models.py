@@ -234,3 +234,21 @@ class Attachment(Base):
     uploaded_at: Mapped[created_at]
 
     uploaded_by: Mapped[User] = relationship()
+
+
+class Claim(Base):
+    """One row of a submitted form held by a case, so no other case of the same scope and year repeats it.
+
+    An award nominee's achievement is claimed under ``<process>:<award form>:<year>``: the same achievement
+    cannot be nominated twice for the same award in the same year (Law on Emulation and Commendation, Art. 5).
+    """
+
+    __tablename__ = "claim"
+    __table_args__ = (UniqueConstraint("scope", "key"),)
+
+    id: Mapped[intpk]
+    scope: Mapped[str] = mapped_column(String(200))
+    key: Mapped[str] = mapped_column(String(64))
+    label: Mapped[str] = mapped_column(String(300))
+    instance_id: Mapped[int] = mapped_column(ForeignKey("process_instance.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[created_at]

@@ -16,6 +16,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from services import audit
 from services import authz
 from services import progress
+from services import task_rules
 from services.db import utcnow
 from services.errors import Conflict
 from services.errors import InvalidInput
@@ -111,6 +112,8 @@ def complete_task(session: Session, runtime: Runtime, actor: User, task_id: str,
         clean, errors = validate_submission(form, data, case.data(snapshot=False), at.astimezone(VIETNAM_TZ).date())
         if errors:
             raise InvalidInput(errors)
+    properties = case.definition.task_properties(row.task_name)
+    clean = task_rules.before_completion(session, instance, properties, clean, case.data(snapshot=False), at)
     ready_before = case.ready_task_ids()
     try:
         log = runtime.engine.complete(case, task_id, clean, at)

@@ -102,11 +102,29 @@ def validate_submission(form: FormSpec, submitted: Mapping[str, Any], case_data:
     errors = [_field_error(e, form.schema) for e in validator.iter_errors(data)]
     failed = {e.field.split(".")[0] for e in errors}
     for rule in form.schema.get("x-checks", []):
-        if rule.get("field") not in failed:
+        if rule.get("each"):
+            errors += _check_each_row(rule, data, case_data, form.schema, today, failed)
+        elif rule.get("field") not in failed:
             error = _cross_check(rule, data, case_data, form.schema, today)
             if error:
                 errors.append(error)
     return data, sorted(errors, key=lambda e: _order(form, e.field))
+
+
+def _check_each_row(rule: dict[str, Any], data: dict[str, Any], case_data: Mapping[str, Any],
+                    schema: dict[str, Any], today: dt.date, failed: set[str]) -> list[FieldError]:
+    """A rule with ``each`` applies to every row of that array, its ``other`` found in the row or the form."""
+    array = rule["each"]
+    rows = data.get(array)
+    if array in failed or not isinstance(rows, list):
+        return []
+    around = {**case_data, **data}
+    errors = []
+    for index, row in enumerate(rows):
+        error = _cross_check(rule, row, around, schema, today) if isinstance(row, dict) else None
+        if error:
+            errors.append(FieldError(f"{array}.{index}.{error.field}", error.code, error.params, error.text))
+    return errors
 
 
 _VALIDATORS: dict[int, tuple[dict[str, Any], Any]] = {}
@@ -231,7 +249,9 @@ def _required_if(rule: dict[str, Any], data: dict[str, Any], case_data: Mapping[
 
 def _compare_with_case(rule: dict[str, Any], data: dict[str, Any], case_data: Mapping[str, Any],
                        schema: dict[str, Any], today: dt.date) -> FieldError | None:
-    value, other = data.get(rule["field"]), case_data.get(rule["other"], data.get(rule["other"]))
+    # A field of the same form wins over the case's older value of it (a council re-votes with new numbers).
+    name = rule["other"]
+    value, other = data.get(rule["field"]), data[name] if name in data else case_data.get(name)
     if value is None or other is None:
         return None
     try:
@@ -277,6 +297,30 @@ def _unique_rows(rule: dict[str, Any], data: dict[str, Any], case_data: Mapping[
     return None
 
 
+def _no_row_where(rule: dict[str, Any], data: dict[str, Any], case_data: Mapping[str, Any],
+                  schema: dict[str, Any], today: dt.date) -> FieldError | None:
+    """The first row whose ``column`` equals ``equals`` is refused, naming the row by its ``label`` column."""
+    for index, row in enumerate(data.get(rule["field"]) or []):
+        if isinstance(row, dict) and row.get(rule["column"]) == rule["equals"]:
+            message = rule.get("message", {})
+            text = (message["vi"], message["en"]) if message else None
+            return FieldError(f"{rule['field']}.{index}.{rule['column']}", "row_refused",
+                              {"label": row.get(rule.get("label", ""), index + 1)}, text)
+    return None
+
+
+def _rows_match_data(rule: dict[str, Any], data: dict[str, Any], case_data: Mapping[str, Any],
+                     schema: dict[str, Any], today: dt.date) -> FieldError | None:
+    """Rows the process laid out (one per nominee) must come back in the same order with the same keys."""
+    def keys(rows: Any) -> list[tuple[Any, ...]]:
+        return [tuple(r.get(k) for k in rule["keys"]) for r in rows or [] if isinstance(r, dict)]
+
+    submitted, expected = data.get(rule["field"]), case_data.get(rule["other"])
+    if keys(submitted) != keys(expected) or len(submitted or []) != len(expected or []):
+        return FieldError(rule["field"], "rows_changed")
+    return None
+
+
 def _display(value: Any) -> str:
     if isinstance(value, int) and not isinstance(value, bool):
         return f"{value:,}".replace(",", ".")
@@ -292,6 +336,8 @@ _CHECKS: dict[str, CheckFn] = {
     "not_future": _date_bound,
     "past": _date_bound,
     "unique_rows": _unique_rows,
+    "no_row_where": _no_row_where,
+    "rows_match_data": _rows_match_data,
 }
 
 KNOWN_CHECKS = frozenset(_CHECKS)

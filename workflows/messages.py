@@ -35,6 +35,12 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "past": ("Ngày phải ở trong quá khứ", "The date must be in the past"),
     "invalid": ("Giá trị không hợp lệ", "Invalid value"),
     "duplicate": ("Giá trị bị trùng: {value}", "Duplicate value: {value}"),
+    "row_refused": ("Dòng {label} không được chấp nhận", "Row {label} is not accepted"),
+    "already_claimed": ("{label}: thành tích này đã được đề nghị cùng hình thức khen thưởng năm {year} "
+                        "trong hồ sơ {case}", "{label}: this achievement was already nominated for the same award "
+                        "in {year} in case {case}"),
+    "rows_changed": ("Danh sách không khớp với hồ sơ; hãy tải lại trang và nhập lại",
+                     "The list does not match the case; reload the page and enter it again"),
 }
 
 

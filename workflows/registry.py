@@ -67,6 +67,10 @@ class ProcessDefinition:
         task_spec = self.spec.task_specs[task_name]
         return form_for(task_spec.extensions.get("properties", {}), self.forms)
 
+    def task_properties(self, task_name: str) -> dict[str, str]:
+        """The SpiffArena extension properties of the task named ``task_name``."""
+        return dict(self.spec.task_specs[task_name].extensions.get("properties", {}))
+
     def field_schemas(self) -> dict[str, tuple[dict[str, Any], dict[str, Any]]]:
         """Every form field of the process: its schema and UI schema, by field name.
 
@@ -304,4 +308,22 @@ def _check_forms(file_name: str, spec: Any, tree: Any, forms: dict[str, dict[str
                                                f"không tìm thấy biểu mẫu forms/{form_name}"))
             elif form_name:
                 used.add(form_name)
+        _check_task_rules(file_name, task_spec.name, properties, tree, problems)
     return used
+
+
+# A task property that needs its companions to mean anything (see services.task_rules).
+RULE_COMPANIONS = {"numberInto": ("numberBookVariable", "numberWhen"), "claimRows": ("claimKeys", "claimScope")}
+
+
+def _check_task_rules(file_name: str, task_name: str, properties: Mapping[str, str], tree: Any,
+                      problems: list[DiagramProblem]) -> None:
+    wanted = [(rule, c) for rule, companions in RULE_COMPANIONS.items() if rule in properties
+              for c in companions if not properties.get(c)]
+    if "=" not in properties.get("numberWhen", "="):
+        wanted.append(("numberWhen", "<trường>=<giá trị>"))
+    if wanted:
+        node = tree.xpath("//*[@id=$id]", id=task_name)
+        needs = ", ".join(f"{rule} cần {companion}" for rule, companion in wanted)
+        problems.append(DiagramProblem(file_name, _line(node[0]) if node else None, task_name,
+                                       f"thuộc tính của công việc chưa đủ: {needs}"))

@@ -231,8 +231,27 @@ def script_helpers(settings: Settings, calendar: WorkingCalendar) -> dict[str, C
 
     return {
         "today": today, "add_years": add_years, "max_loan_amount": max_loan_amount,
-        "interest_rate_on": interest_rate_on, "sla_due": sla_due, "setting": setting,
+        "interest_rate_on": interest_rate_on, "sla_due": sla_due, "setting": setting, **_award_helpers(settings),
     }
+
+
+def _award_helpers(settings: Settings) -> dict[str, Callable[..., Any]]:
+    """Bonus and council arithmetic for the award process, from the configured tables and fractions."""
+
+    def base_salary_on(iso_date: str) -> int:
+        return settings.base_salary_on(dt.date.fromisoformat(iso_date))
+
+    def award_bonus(award_form: str, recipient_kind: str, iso_date: str) -> int:
+        return settings.award_bonus(award_form, recipient_kind, dt.date.fromisoformat(iso_date))
+
+    def quorum_reached(members_present: int, members_total: int) -> bool:
+        return settings.quorum_reached(members_present, members_total)
+
+    def vote_passes(votes_for: int, members_total: int) -> bool:
+        return settings.vote_passes(votes_for, members_total)
+
+    return {"base_salary_on": base_salary_on, "award_bonus": award_bonus, "quorum_reached": quorum_reached,
+            "vote_passes": vote_passes}
 
 
 def restricted_engine(settings: Settings, calendar: WorkingCalendar) -> PythonScriptEngine:

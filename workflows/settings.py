@@ -10,6 +10,8 @@ import datetime as dt
 import json
 import os
 from collections.abc import Mapping
+from decimal import ROUND_HALF_UP
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -38,7 +40,6 @@ DEFAULTS: dict[str, Any] = {
         "police_director_certificate": 0.3,
     },
     "collective_bonus_multiplier": 2,
-    "max_nominees": 100,
 }
 
 
@@ -75,6 +76,27 @@ class Settings:
     def base_salary_on(self, day: dt.date) -> int:
         """The statutory base salary (VND/month) in force on ``day``."""
         return int(_dated_value(self._values["base_salaries"], day))
+
+    def award_bonus(self, award_form: str, recipient_kind: str, day: dt.date) -> int:
+        """The bonus in whole VND: coefficient × base salary on ``day``, × the multiplier for collectives.
+
+        Decimal arithmetic rounded half up, so 0.3 × 2,340,000 is exactly 702,000 and never 701,999.
+        """
+        coefficient = Decimal(str(self._values["bonus_coefficients"][award_form]))
+        amount = coefficient * self.base_salary_on(day)
+        if recipient_kind == "collective":
+            amount *= Decimal(str(self._values["collective_bonus_multiplier"]))
+        return int(amount.quantize(Decimal(1), rounding=ROUND_HALF_UP))
+
+    def quorum_reached(self, members_present: int, members_total: int) -> bool:
+        """True when at least the configured fraction of the council's members attended."""
+        numerator, denominator = self._values["council_quorum_fraction"]
+        return members_total > 0 and members_present * denominator >= numerator * members_total
+
+    def vote_passes(self, votes_for: int, members_total: int) -> bool:
+        """True when the votes for a nominee are more than the configured fraction of all members."""
+        numerator, denominator = self._values["council_pass_fraction"]
+        return members_total > 0 and votes_for * denominator > numerator * members_total
 
 
 def _dated_value(table: list[list[Any]], day: dt.date) -> Any:
