@@ -23,6 +23,7 @@ from workflows.messages import FieldError
 ROW_FIELD = re.compile(r"^(?P<array>[a-z_][a-z0-9_]*)-(?P<index>\d+)-(?P<name>[a-z_][a-z0-9_]*)$")
 DECISION_WIDGET = "decision"
 FILE_WIDGET = "file"  # an array of attachment refs: a file input plus the files already attached
+READONLY_WIDGET = "readonly"  # a value the process laid out (a nominee's name in a vote): shown, posted back as is
 MAX_ROWS = 100
 
 
@@ -48,11 +49,12 @@ class Field:
     errors: list[str] = field(default_factory=list)
     rows: list[list[Field]] = field(default_factory=list)
     html_name: str = ""
+    fixed_rows: bool = False  # rows the process laid out: no "add a row"
 
 
 def _widget(prop: Mapping[str, Any], ui: Mapping[str, Any]) -> str:
-    if "ui:widget" in ui:
-        return str(ui["ui:widget"])
+    if ui.get("ui:readonly") or "ui:widget" in ui:
+        return READONLY_WIDGET if ui.get("ui:readonly") else str(ui["ui:widget"])
     kind = prop.get("type")
     if kind == "boolean":
         return "checkbox"
@@ -96,7 +98,9 @@ def _field(name: str, prop: Mapping[str, Any], ui: Mapping[str, Any], required: 
                       help=localized(dict(ui), "ui:help") if "ui:help" in ui else "", choices=_choices(prop),
                       errors=messages.get(f"{prefix}{name}", []), html_name=f"{prefix.replace('.', '-')}{name}")
     if widget == "rows":
-        described.rows = _rows(name, prop, ui, value, messages, context.extra_rows)
+        described.fixed_rows = any(isinstance(sub, dict) and sub.get("ui:readonly")
+                                   for sub in ui.get("items", {}).values())
+        described.rows = _rows(name, prop, ui, value, messages, 0 if described.fixed_rows else context.extra_rows)
         described.errors += [m for k, v in messages.items() if k.startswith(f"{name}.") and k.count(".") == 1
                              for m in v]
     if widget == FILE_WIDGET:

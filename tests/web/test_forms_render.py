@@ -64,3 +64,30 @@ def test_unreadable_money_is_passed_on_for_the_schema_to_refuse(app: Flask) -> N
     """Text that is not an amount reaches validation as text, so the error appears next to the field."""
     with app.test_request_context():
         assert forms_render.coerce(FORM, MultiDict([("bonus_vnd", "ba triệu")]))["bonus_vnd"] == "ba triệu"
+
+
+VOTES: dict[str, Any] = {
+    "type": "object",
+    "properties": {"council_votes": {"type": "array", "title": "Kết quả bỏ phiếu", "items": {
+        "type": "object", "properties": {
+            "nominee_no": {"type": "integer", "title": "STT"}, "name": {"type": "string", "title": "Tên"},
+            "votes_for": {"type": "integer", "title": "Số phiếu đồng ý"}}}}},
+}
+VOTE_FORM = FormSpec("council_vote", VOTES, {"council_votes": {"items": {
+    "nominee_no": {"ui:readonly": True}, "name": {"ui:readonly": True}}}})
+
+
+def test_rows_laid_out_by_the_process_show_their_names_and_take_no_extra_row(app: Flask) -> None:
+    """A council votes on the nominees the process listed: names are shown, not typed, and rows are fixed."""
+    values = {"council_votes": [{"nominee_no": 1, "name": "Công an xã Hòa An", "votes_for": None},
+                                {"nominee_no": 2, "name": "Nguyễn Văn An", "votes_for": None}]}
+    with app.test_request_context():
+        fields = forms_render.describe(VOTE_FORM, values, [], "vi", extra_rows={"council_votes": 1})
+        posted = MultiDict([("council_votes-0-nominee_no", "1"), ("council_votes-0-name", "Công an xã Hòa An"),
+                            ("council_votes-0-votes_for", "7"), ("council_votes-1-nominee_no", "2"),
+                            ("council_votes-1-name", "Nguyễn Văn An"), ("council_votes-1-votes_for", "4")])
+        data = forms_render.coerce(VOTE_FORM, posted)
+    votes = fields[0]
+    assert votes.fixed_rows and len(votes.rows) == 2
+    assert [f.widget for f in votes.rows[1]] == ["readonly", "readonly", "number"]
+    assert data["council_votes"][0] == {"nominee_no": 1, "name": "Công an xã Hòa An", "votes_for": 7}
