@@ -72,11 +72,11 @@ class Case:
 
     def ready_tasks(self) -> list[ReadyTask]:
         """Human tasks waiting for input."""
-        return [_ready_task(t) for t in self.workflow.get_tasks(state=TaskState.READY, manual=True)]
+        return [_ready_task(t) for t in _ready_human_tasks(self.workflow)]
 
     def ready_task_ids(self) -> set[str]:
         """Ids of the human tasks waiting for input."""
-        return {str(t.id) for t in self.workflow.get_tasks(state=TaskState.READY, manual=True)}
+        return {str(t.id) for t in _ready_human_tasks(self.workflow)}
 
     def form(self, task_name: str) -> FormSpec | None:
         """The form of the task named ``task_name`` (a BPMN element id)."""
@@ -98,7 +98,7 @@ class Case:
         if self.workflow.is_completed() and self.workflow.data:
             live = self.workflow.data
         else:
-            ready = self.workflow.get_tasks(state=TaskState.READY, manual=True)
+            ready = _ready_human_tasks(self.workflow)
             live = (ready[0] if ready else self.workflow.last_task or self.workflow.task_tree).data
         return copy.deepcopy(dict(live)) if snapshot else dict(live)
 
@@ -118,17 +118,31 @@ class Case:
         Task ids and engine timestamps are left out so that a replay of the same inputs gives the
         same fingerprint as the original run.
         """
-        tasks = [[t.task_spec.name, TaskState.get_name(t.state)] for t in _walk(self.workflow.task_tree)]
+        tasks = [[t.task_spec.name, TaskState.get_name(t.state)] for t in _walk(self.workflow)]
         document = canonical_json({"tasks": tasks, "data": self.data(snapshot=False) if data is None else data})
         return hashlib.sha256(document.encode()).hexdigest()
 
 
-def _walk(task: Any) -> Iterator[Any]:
-    stack = [task]
+def _walk(workflow: BpmnWorkflow) -> Iterator[Any]:
+    """The top workflow's tasks, depth first in child order."""
+    # Through the id lists and the task map: ``Task.children`` builds a list per call, and this walk
+    # runs on every step.
+    tasks = workflow.tasks
+    stack = [workflow.task_tree]
     while stack:
         current = stack.pop()
         yield current
-        stack.extend(reversed(current.children))
+        stack.extend(tasks[child] for child in reversed(current._children))
+
+
+def _ready_human_tasks(workflow: BpmnWorkflow) -> list[Any]:
+    """READY manual tasks in the order ``get_tasks`` gives them."""
+    # get_tasks walks the whole tree and costs more than the rest of a step's bookkeeping; a scan of the
+    # task map finds the same tasks. Only the order of several needs the walk (``data`` takes the first).
+    if workflow.subprocesses:
+        return list(workflow.get_tasks(state=TaskState.READY, manual=True))
+    found = [t for t in workflow.tasks.values() if t.state == TaskState.READY and t.task_spec.manual]
+    return found if len(found) < 2 else list(workflow.get_tasks(state=TaskState.READY, manual=True))
 
 
 def _inside_boundary_branch(task: Any) -> bool:
