@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 from collections.abc import Iterator
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -21,13 +22,18 @@ from workflows.engine import canonical_json
 GENESIS = "0" * 64
 
 
+_HASHED = ("seq", "at", "actor", "type", "task_name", "task_id", "data", "routing", "state_hash", "prev_hash")
+
+
 def event_document(event: AuditEvent, business_key: str) -> dict[str, Any]:
     """The fields an event's hash covers, as plain JSON values."""
-    return {
-        "case": business_key, "seq": event.seq, "at": event.at.astimezone(dt.UTC).isoformat(timespec="microseconds"),
-        "actor": event.actor, "type": event.type, "task_name": event.task_name, "task_id": event.task_id,
-        "data": event.data, "routing": event.routing, "state_hash": event.state_hash, "prev_hash": event.prev_hash,
-    }
+    return row_document({name: getattr(event, name) for name in _HASHED}, business_key)
+
+
+def row_document(row: Mapping[str, Any], business_key: str) -> dict[str, Any]:
+    """``event_document`` of an event given as its column values."""
+    return {"case": business_key, **{name: row[name] for name in _HASHED},
+            "at": row["at"].astimezone(dt.UTC).isoformat(timespec="microseconds")}
 
 
 def chain_hash(document: dict[str, Any]) -> str:
@@ -52,21 +58,21 @@ class AuditEntry:
 
 def append(session: Session, instance: ProcessInstance, entry: AuditEntry) -> AuditEvent:
     """Add the next link of ``instance``'s chain and move the case's head to it (the caller flushes)."""
-    event = link(instance, entry)
+    event = AuditEvent(**link(instance, entry))
     instance.audit_seq = event.seq
     instance.audit_head = event.hash
     session.add(event)
     return event
 
 
-def link(instance: ProcessInstance, entry: AuditEntry) -> AuditEvent:
-    """The next event of ``instance``'s chain, hashed, not yet added anywhere."""
-    event = AuditEvent(instance_id=instance.id, seq=instance.audit_seq + 1, at=entry.at, actor=entry.actor,
-                       type=entry.type, task_name=entry.task_name, task_id=entry.task_id, data=entry.data or {},
-                       routing=entry.routing or [], state_hash=entry.state_hash,
-                       prev_hash=instance.audit_head or GENESIS, idempotency_key=entry.idempotency_key)
-    event.hash = chain_hash(event_document(event, instance.business_key))
-    return event
+def link(instance: ProcessInstance, entry: AuditEntry) -> dict[str, Any]:
+    """The next event of ``instance``'s chain as column values, hashed, not yet written anywhere."""
+    row = {"instance_id": instance.id, "seq": instance.audit_seq + 1, "at": entry.at, "actor": entry.actor,
+           "type": entry.type, "task_name": entry.task_name, "task_id": entry.task_id, "data": entry.data or {},
+           "routing": entry.routing or [], "state_hash": entry.state_hash, "prev_hash": instance.audit_head or GENESIS,
+           "idempotency_key": entry.idempotency_key}
+    row["hash"] = chain_hash(row_document(row, instance.business_key))
+    return row
 
 
 @dataclass(frozen=True)

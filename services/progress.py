@@ -47,6 +47,14 @@ _SAVE_CASE = (update(CASES).where(CASES.c.id == bindparam("case_id"), CASES.c.st
               .values({c: bindparam(c) for c in _SAVED_COLUMNS}))
 _CLOSE_TASK = (update(TASKS).where(TASKS.c.id == bindparam("task_id"))
                .values({c: bindparam(c) for c in ("status", "completed_by_id", "completed_at", "assignee_id")}))
+_ADD_TASKS = insert(TASKS)
+_ADD_EVENT = insert(EVENTS)
+_COMPLETERS = select(TASKS.c.completed_by_id).where(
+    TASKS.c.instance_id == bindparam("instance_id"), TASKS.c.task_name.in_(bindparam("names", expanding=True)),
+    TASKS.c.completed_by_id.is_not(None))
+# SQLite's write transaction holds the whole database from its BEGIN, so the task may be read with its case.
+_TASK_WITH_CASE = (select(ProcessInstance, HumanTask).join(HumanTask, HumanTask.instance_id == ProcessInstance.id)
+                   .where(HumanTask.id == bindparam("task_id")).execution_options(populate_existing=True))
 
 
 @dataclass(frozen=True)
@@ -77,7 +85,7 @@ def record(session: Session, runtime: Runtime, instance: ProcessInstance, step: 
     data = case.data(snapshot=False)
     values = _instance_values(instance, case, data, entry.at) | (step.ends or {})
     event = audit.link(instance, replace(entry, state_hash=case.fingerprint(data)))
-    values.update(audit_seq=event.seq, audit_head=event.hash)
+    values.update(audit_seq=event["seq"], audit_head=event["hash"])
     db = session.connection()
     if step.closes is not None and entry.task_id is not None:
         db.execute(_CLOSE_TASK, {**step.closes, "task_id": entry.task_id})
@@ -86,7 +94,7 @@ def record(session: Session, runtime: Runtime, instance: ProcessInstance, step: 
     saved = db.execute(_SAVE_CASE, {**values, "case_id": instance.id, "read_token": instance.state_token})
     if saved.rowcount != 1:
         raise _lost_race()
-    db.execute(insert(EVENTS), _event_row(event))
+    db.execute(_ADD_EVENT, event)
     for key, value in values.items():
         set_committed_value(instance, key, value)
     runtime.checkin(session, instance, case)
@@ -109,11 +117,6 @@ def _instance_values(instance: ProcessInstance, case: Case, data: dict[str, Any]
     return values
 
 
-def _event_row(event: AuditEvent) -> dict[str, Any]:
-    return {c: getattr(event, c) for c in ("instance_id", "seq", "at", "actor", "type", "task_name", "task_id", "data",
-                                            "routing", "state_hash", "prev_hash", "hash", "idempotency_key")}
-
-
 def _lost_race() -> Conflict:
     return Conflict("Hồ sơ vừa được người khác cập nhật; vui lòng tải lại và thử lại",
                     "The case was just changed by someone else; reload and try again")
@@ -126,6 +129,17 @@ def lock_case(session: Session, instance_id: int) -> ProcessInstance | None:
     write transaction already holds the database lock. Reads after it see what earlier commands committed.
     """
     return session.get(ProcessInstance, instance_id, with_for_update={"of": ProcessInstance}, populate_existing=True)
+
+
+def lock_task(session: Session, task_id: str) -> tuple[ProcessInstance, HumanTask] | None:
+    """The task ``task_id`` and its case, the case locked for a write command (see ``lock_case``)."""
+    if session.get_bind().dialect.name == "sqlite":
+        found = session.execute(_TASK_WITH_CASE, {"task_id": task_id}).first()
+        return None if found is None else (found[0], found[1])
+    instance = session.scalar(lock_case_of_task(task_id))
+    if instance is None:
+        return None
+    return instance, session.get_one(HumanTask, task_id, populate_existing=True)
 
 
 def lock_case_of_task(task_id: str) -> Select[ProcessInstance]:
@@ -155,7 +169,7 @@ def _sync_inbox(session: Session, instance: ProcessInstance, step: Step, data: d
     fresh = [_new_row(session, instance, t, data, values, step.entry.at) for t in ready if t.id not in ready_before]
     db = session.connection()
     if fresh:
-        db.execute(insert(TASKS), fresh)
+        db.execute(_ADD_TASKS, fresh)
     gone = ready_before - {t.id for t in ready}
     if gone:
         db.execute(update(TASKS).where(TASKS.c.id.in_(gone), TASKS.c.status == TaskStatus.OPEN)
@@ -190,9 +204,8 @@ def _new_row(session: Session, instance: ProcessInstance, task: ReadyTask, data:
 def _excluded(session: Session, instance: ProcessInstance, separate_from: str | None) -> str:
     if not separate_from or instance.id is None:
         return ""
-    ids: list[int] = [i for i in session.scalars(select(HumanTask.completed_by_id).where(
-        HumanTask.instance_id == instance.id, HumanTask.task_name.in_(separate_from.split(",")),
-        HumanTask.completed_by_id.is_not(None))) if i is not None]
+    ids: list[int] = [i for i in session.connection().scalars(
+        _COMPLETERS, {"instance_id": instance.id, "names": separate_from.split(",")}) if i is not None]
     return "," + ",".join(str(i) for i in sorted(set(ids))) + "," if ids else ""
 
 

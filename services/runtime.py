@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy.orm import Session
@@ -24,7 +23,6 @@ from workflows.settings import Settings
 
 CACHED_CASES = 2000
 _STAGED = "reentry_staged_cases"
-_HOOKED = "reentry_cache_hooked"
 
 
 class Runtime:
@@ -59,18 +57,12 @@ class Runtime:
 
     def checkin(self, session: Session, instance: ProcessInstance, case: Case) -> None:
         """Offer ``case`` back to the cache once ``session`` commits with ``instance``'s new token."""
-        if not session.info.get(_HOOKED):
-            event.listen(session, "after_commit", self._publish)
-            event.listen(session, "after_rollback", _discard)
-            session.info[_HOOKED] = True
-        session.info.setdefault(_STAGED, {})[instance.id] = (instance, case)
+        session.info.setdefault(_STAGED, []).append((self, instance, case))
 
-    def _publish(self, session: Session) -> None:
-        staged: dict[int, tuple[ProcessInstance, Case]] = session.info.pop(_STAGED, {})
+    def _keep(self, instance: ProcessInstance, case: Case) -> None:
         with self._lock:
-            for case_id, (instance, case) in staged.items():
-                self._cases[case_id] = (instance.state_token, case)
-                self._cases.move_to_end(case_id)
+            self._cases[instance.id] = (instance.state_token, case)
+            self._cases.move_to_end(instance.id)
             while len(self._cases) > CACHED_CASES:
                 self._cases.popitem(last=False)
 
@@ -80,5 +72,13 @@ class Runtime:
             self._cases.clear()
 
 
-def _discard(session: Session, *_args: Any) -> None:
+# Listened to on the Session class, once: a listener added per session costs more than the rest of checkin.
+@event.listens_for(Session, "after_commit")
+def _publish(session: Session) -> None:
+    for runtime, instance, case in session.info.pop(_STAGED, ()):
+        runtime._keep(instance, case)
+
+
+@event.listens_for(Session, "after_rollback")
+def _discard(session: Session) -> None:
     session.info.pop(_STAGED, None)

@@ -52,10 +52,10 @@ def _open_task(session: Session, actor: User, task_id: str) -> tuple[HumanTask, 
     """The task and its case, locked for a write, after checking the task still waits for ``actor``."""
     if actor.groups & authz.WRITE_FORBIDDEN_GROUPS:
         raise NotAllowed()
-    instance = session.scalar(progress.lock_case_of_task(task_id))
-    if instance is None:
+    found = progress.lock_task(session, task_id)
+    if found is None:
         raise NotFound("task")
-    row = session.get_one(HumanTask, task_id, populate_existing=True)
+    instance, row = found
     if row.status == TaskStatus.COMPLETED and row.completed_by is not None and row.completed_at is not None:
         raise TaskAlreadyCompleted(row.completed_by.full_name, row.completed_at, row.completed_by.username)
     if row.status != TaskStatus.OPEN:

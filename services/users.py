@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError
 from argon2.exceptions import VerificationError
+from sqlalchemy import bindparam
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -95,9 +96,13 @@ def authenticate(session: Session, username: str, password: str) -> User | None:
     return user
 
 
+# Built once: every command starts by loading its actor, and building the query costs more than running it.
+_USER_NAMED = select(User).where(User.username == bindparam("username"))
+
+
 def get_user(session: Session, username: str) -> User:
     """The user named ``username``."""
-    user = session.scalar(select(User).where(User.username == username))
+    user = session.scalar(_USER_NAMED, {"username": username})
     if user is None:
         raise NotFound("user")
     return user
