@@ -10,6 +10,7 @@ from sqlalchemy.orm import joinedload
 
 from services import authz
 from services import cases
+from services import documents
 from services.errors import NotFound
 from services.models import AuditEvent
 from services.models import HumanTask
@@ -43,6 +44,7 @@ class CaseDetail:
     events: list[AuditEvent]
     fields: dict[str, tuple[dict[str, Any], dict[str, Any]]]
     diagram_xml: str
+    documents: list[documents.DocumentKind]
 
 
 def task_detail(session: Session, runtime: Runtime, user: User, task_id: str) -> TaskDetail:
@@ -70,10 +72,11 @@ def case_detail(session: Session, runtime: Runtime, user: User, instance_id: int
                                 .options(joinedload(HumanTask.assignee), joinedload(HumanTask.completed_by))
                                 .order_by(HumanTask.created_at, HumanTask.id)))
     definition = runtime.definition(session, instance.process_version_id)
-    return CaseDetail(instance, cases.case_data(session, runtime, instance),
-                      [r for r in rows if r.status == TaskStatus.OPEN],
+    data = cases.case_data(session, runtime, instance)
+    return CaseDetail(instance, data, [r for r in rows if r.status == TaskStatus.OPEN],
                       [r for r in rows if r.status == TaskStatus.COMPLETED], history(session, instance.id),
-                      definition.field_schemas(), definition.diagram_xml())
+                      definition.field_schemas(), definition.diagram_xml(),
+                      documents.available(instance.process_key, data))
 
 
 def history(session: Session, instance_id: int) -> list[AuditEvent]:

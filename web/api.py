@@ -23,6 +23,7 @@ from flask.typing import ResponseReturnValue
 
 from services import api_support
 from services import cases
+from services import documents
 from services import tasks
 from services import users
 from services import views
@@ -37,6 +38,7 @@ from services.models import User
 from services.status import InstanceStatus
 from services.status import TaskStatus
 from web import openapi
+from web.cases_views import pdf_response
 from web.db import command
 from web.db import db
 from web.db import runtime
@@ -48,6 +50,7 @@ bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
 P = ParamSpec("P")
 PROCESS_KEY = re.compile(openapi.PROCESS_KEY_PATTERN)
+DOCUMENT_NAME = re.compile(openapi.DOCUMENT_NAME_PATTERN)
 SCOPES = ("mine", "group")
 MAX_ID = openapi.MAX_ID
 MAX_LIMIT = openapi.MAX_LIMIT
@@ -160,6 +163,15 @@ def get_instance(user: User, instance_id: int) -> ResponseReturnValue:
 def instance_history(user: User, instance_id: int) -> ResponseReturnValue:
     """The case's audit events, oldest first."""
     return jsonify([_event_json(e) for e in api_support.case_history(db(), user, instance_id)])
+
+
+@bp.get(f"/instances/<int(min=1, max={MAX_ID}):instance_id>/documents/<name>.pdf")
+@bearer_required
+def document_pdf(user: User, instance_id: int, name: str) -> ResponseReturnValue:
+    """A printable document of the case (``decision``: the signed award decision) as a PDF."""
+    if not DOCUMENT_NAME.fullmatch(name):
+        raise NotFound("document")
+    return pdf_response(documents.pdf(db(), runtime(), user, instance_id, name))
 
 
 # --- tasks ----------------------------------------------------------------------------------------------------

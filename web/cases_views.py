@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import io
+from urllib.parse import quote
 
 from flask import Blueprint
 from flask import Response as FlaskResponse
@@ -19,6 +20,7 @@ from werkzeug.wrappers import Response
 
 from services import attachments
 from services import cases
+from services import documents
 from services import views
 from services.errors import InvalidInput
 from services.errors import NotAllowed
@@ -147,3 +149,27 @@ def withdraw(instance_id: int) -> Response | str:
         instance = cases.withdraw_case(s, runtime(), current_user, instance_id, reason)
     flash(_("Đã rút hồ sơ %(key)s", key=instance.business_key), "info")
     return redirect(url_for("cases.case_page", instance_id=instance_id))
+
+
+@bp.get("/cases/<int:instance_id>/documents/<name>")
+@login_required
+def document_page(instance_id: int, name: str) -> str:
+    """A printable document of the case (a signed decision...), with print and PDF buttons."""
+    document = documents.document(db(), runtime(), current_user, instance_id, name)
+    return render_template(document.kind.template, document=document)
+
+
+@bp.get("/cases/<int:instance_id>/documents/<name>.pdf")
+@login_required
+def document_pdf(instance_id: int, name: str) -> FlaskResponse:
+    """The same document as a PDF, shown in the browser."""
+    return pdf_response(documents.pdf(db(), runtime(), current_user, instance_id, name))
+
+
+def pdf_response(file: documents.PdfFile) -> FlaskResponse:
+    """``file`` shown inline; the plain name for old clients, the exact one in ``filename*`` (RFC 6266)."""
+    response = FlaskResponse(file.content, mimetype="application/pdf")
+    response.headers["Content-Disposition"] = (f'inline; filename="{file.ascii_name}"; '
+                                               f"filename*=UTF-8''{quote(file.file_name)}")
+    response.headers["Cache-Control"] = "private, no-store"
+    return response

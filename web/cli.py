@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from services import audit
+from services import documents
 from services import users
 from services.backend import Backend
 from services.demo import DEMO_PASSWORD
@@ -158,6 +159,29 @@ def audit_verify(instance_id: int | None) -> None:
     bad = result.first_bad or {}
     _fail(f"chuỗi kiểm toán bị phá vỡ tại hồ sơ {bad.get('business_key')} sự kiện số {bad.get('seq')} "
           f"(id {bad.get('event_id')}): {bad.get('reason')}")
+
+
+@main.group("documents")
+def documents_group() -> None:
+    """Printable documents of cases."""
+
+
+@documents_group.command("pdf")
+@click.argument("business_key")
+@click.option("--name", default="decision", show_default=True, help="The document (decision: the award decision).")
+@click.option("--out", "out", required=True, type=click.Path(dir_okay=False, writable=True, path_type=Path))
+def documents_pdf(business_key: str, name: str, out: Path) -> None:
+    """Write document NAME of case BUSINESS_KEY (HS-2026-000001) as a PDF; reads every case, as an auditor."""
+    backend = Backend.connect()
+    try:
+        with backend.sessions() as session:
+            file = documents.pdf_by_business_key(session, backend.runtime, business_key, name)
+    except ServiceError as exc:
+        _fail(f"{business_key}: {exc.message('vi')}")
+        return
+    out.write_bytes(file.content)
+    size = f"{len(file.content):,}".replace(",", ".")
+    click.echo(f"Đã ghi {out} ({size} byte)")
 
 
 @main.group("calendar")

@@ -15,6 +15,7 @@ MAX_ID = 2_147_483_647  # ids are 32-bit integers on PostgreSQL
 MAX_LIMIT = 500
 MAX_IDEMPOTENCY_KEY = 100
 PROCESS_KEY_PATTERN = r"^[A-Za-z_][A-Za-z0-9_.-]{0,99}$"
+DOCUMENT_NAME_PATTERN = r"^[a-z][a-z0-9_]{0,39}$"
 
 Schema = dict[str, Any]
 
@@ -34,7 +35,8 @@ def document() -> dict[str, Any]:
         "info": {"title": "reentry REST API", "version": "1.0.0", "description": DESCRIPTION},
         "servers": [{"url": "/api/v1"}],
         "security": [{"bearerAuth": []}],
-        "paths": {**_auth_paths(), **_case_paths(), **_attachment_paths(), **_task_paths(), **_audit_paths()},
+        "paths": {**_auth_paths(), **_case_paths(), **_attachment_paths(), **_document_paths(),
+                  **_task_paths(), **_audit_paths()},
         "components": {
             "securitySchemes": {"bearerAuth": {
                 "type": "http", "scheme": "bearer", "description": "From POST /auth/token or `reentry users token`"}},
@@ -156,6 +158,18 @@ def _attachment_paths() -> dict[str, Schema]:
         "uploadAttachment", "Store one file for a file field of a task the caller may work", ("201", stored),
         "400", "401", "403", "404", "409", "413", parameters=[ref("parameters", "InstanceId")],
         requestBody={"required": True, "content": {"multipart/form-data": {"schema": form}}})}}
+
+
+def _document_paths() -> dict[str, Schema]:
+    name = {"name": "name", "in": "path", "required": True, "examples": {"decision": {"value": "decision"}},
+            "description": "The document: `decision` (the signed award decision of an award case)",
+            "schema": {"type": "string", "pattern": DOCUMENT_NAME_PATTERN}}
+    found = {"description": "The document, shown inline; Content-Disposition names it after its number",
+             "headers": {"Content-Disposition": {"schema": STRING}},
+             "content": {"application/pdf": {"schema": {"type": "string", "contentMediaType": "application/pdf"}}}}
+    return {"/instances/{instance_id}/documents/{name}.pdf": {"get": operation(
+        "getDocumentPdf", "A printable document of the case as PDF (404 until the case offers it)", ("200", found),
+        "401", "404", parameters=[ref("parameters", "InstanceId"), name])}}
 
 
 def _task_paths() -> dict[str, Schema]:

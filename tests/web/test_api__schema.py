@@ -53,7 +53,8 @@ def test_every_route_of_the_api_is_documented(api: Api) -> None:
     routed = {(rule.rule.removeprefix("/api/v1"), method) for rule in api.client.application.url_map.iter_rules()
               if rule.endpoint.startswith("api.") for method in rule.methods or () if method in {"GET", "POST"}}
     documented = {(path.replace("{instance_id}", f"<int(min=1, max={openapi.MAX_ID}):instance_id>")
-                   .replace("{task_id}", "<uuid:task_id>").replace("{key}", "<key>"), method.upper())
+                   .replace("{task_id}", "<uuid:task_id>").replace("{key}", "<key>")
+                   .replace("{name}", "<name>"), method.upper())
                   for path, item in openapi.document()["paths"].items() for method in item}
     assert routed == documented
 
