@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+import functools
 import hashlib
 import json
 from collections.abc import Iterator
@@ -118,9 +119,12 @@ class Case:
         Task ids and engine timestamps are left out so that a replay of the same inputs gives the
         same fingerprint as the original run.
         """
-        tasks = [[t.task_spec.name, TaskState.get_name(t.state)] for t in _walk(self.workflow)]
+        tasks = [[t.task_spec.name, _state_name(t.state)] for t in _walk(self.workflow)]
         document = canonical_json({"tasks": tasks, "data": self.data(snapshot=False) if data is None else data})
         return hashlib.sha256(document.encode()).hexdigest()
+
+
+_state_name = functools.cache(TaskState.get_name)
 
 
 def _walk(workflow: BpmnWorkflow) -> Iterator[Any]:
