@@ -84,19 +84,22 @@ def _forms(schema: str = FORM_SCHEMA, ui: str = UI_SCHEMA) -> dict[str, str]:
 # --- the real diagrams ----------------------------------------------------------------------------------------
 
 
+LOAN_FORMS = ("compile_dossier", "confirm_at_commune", "appraise_loan", "disburse_loan")
+
+
 def test_real_folder_loads_loan_dossier(loan_sources: dict[str, str]) -> None:
-    """bpmn/ deploys one process, loan_dossier, started by the police lane, with its DMN and four forms."""
+    """bpmn/ also deploys award_nomination; loan_dossier keeps its police start lane, its DMN and four forms."""
     definitions = load_sources(loan_sources)
-    assert list(definitions) == ["loan_dossier"]
+    assert sorted(definitions) == ["award_nomination", "loan_dossier"]
     definition = definitions["loan_dossier"]
     assert definition.key == "loan_dossier"
     assert definition.start_lane == "police"
     assert definition.name
     assert len(definition.version_hash) == 64
-    assert set(definition.sources) == set(loan_sources)
+    forms = sorted(f"{name}.{kind}.json" for name in LOAN_FORMS for kind in ("schema", "uischema"))
+    assert set(definition.sources) == {"loan_dossier.bpmn", "loan_eligibility.dmn", *(f"forms/{f}" for f in forms)}
     assert definition.diagram_xml() == loan_sources["loan_dossier.bpmn"]
-    assert sorted(definition.forms) == sorted(name.removeprefix("forms/") for name in loan_sources
-                                              if name.startswith("forms/"))
+    assert sorted(definition.forms) == forms
 
 
 def test_real_user_tasks_have_lanes_and_forms(loan_definition: ProcessDefinition) -> None:
