@@ -191,3 +191,14 @@ def start_and_submit(session: Session, runtime: Runtime, actor: User, process_ke
     if first is None:
         return instance
     return tasks.complete_task(session, runtime, actor, first.id, data, at=at)
+
+
+def complete_waiting_task(session: Session, runtime: Runtime, actor: User, instance_id: int, task_name: str,
+                          data: dict[str, Any], at: dt.datetime | None = None) -> ProcessInstance:
+    """Complete the open task named ``task_name`` of a case: how seeds and scripts name a step."""
+    row = session.scalar(select(HumanTask).where(HumanTask.instance_id == instance_id,
+                                                 HumanTask.task_name == task_name,
+                                                 HumanTask.status == TaskStatus.OPEN).limit(1))
+    if row is None:
+        raise NotFound("task")
+    return tasks.complete_task(session, runtime, actor, row.id, data, at=at)

@@ -9,12 +9,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from services import cases
-from services import tasks
+from services import demo_awards
 from services import users
 from services.models import HumanTask
 from services.models import User
 from services.runtime import Runtime
-from services.status import TaskStatus
 
 DEMO_PASSWORD = "reentry-demo-2026"  # noqa: S105 - printed by `reentry demo` for the demo accounts only
 
@@ -79,6 +78,7 @@ def seed(session: Session, runtime: Runtime, today: dt.date) -> list[str]:
         officer = people["police.an" if commune == "10001" else "police.hoa"]
         _advance(session, runtime, people, officer, dossier(name, number, born, sex, commune, amount, today), stage)
         created.append(f"hồ sơ {name}: {stage}")
+    created += demo_awards.seed_awards(session, runtime, people, today)
     return [c for c in created if c]
 
 
@@ -97,7 +97,7 @@ def _advance(session: Session, runtime: Runtime, people: dict[str, User], office
     instance = cases.start_case(session, runtime, officer, "loan_dossier")
     if stage == "draft":
         return
-    _complete(session, runtime, officer, instance.id, "compile_dossier", form)
+    cases.complete_waiting_task(session, runtime, officer, instance.id, "compile_dossier", form)
     if stage == "ineligible":
         return
     commune = people["commune.binh" if form["residence_commune_code"] == "10001" else "commune.cuong"]
@@ -112,12 +112,4 @@ def _advance(session: Session, runtime: Runtime, people: dict[str, User], office
             "loan_account_number": "76001" + form["national_id_number"][-6:]}),
     ]
     for user, task_name, data in steps[:STAGES.index(stage) - 1]:
-        _complete(session, runtime, user, instance.id, task_name, data)
-
-
-def _complete(session: Session, runtime: Runtime, user: User, instance_id: int, task_name: str,
-              data: dict[str, Any]) -> None:
-    row = session.scalars(select(HumanTask).where(HumanTask.instance_id == instance_id,
-                                                  HumanTask.task_name == task_name,
-                                                  HumanTask.status == TaskStatus.OPEN)).one()
-    tasks.complete_task(session, runtime, user, row.id, data)
+        cases.complete_waiting_task(session, runtime, user, instance.id, task_name, data)

@@ -72,7 +72,7 @@ def hold_claims(session: Session, instance: ProcessInstance, properties: Mapping
     kept_on = set(properties.get("claimKeptOn", "").split(",")) - {""}
     errors = []
     for claim, owner in session.execute(select(Claim, ProcessInstance).join(ProcessInstance)
-                                        .where(Claim.scope == scope, Claim.key.in_(list(wanted)))).tuples():
+                                        .where(Claim.scope == scope, Claim.key.in_(list(wanted)))).all():
         if owner.status == InstanceStatus.RUNNING or owner.outcome in kept_on:
             index, _label = wanted[claim.key]
             errors.append(FieldError(f"{array}.{index}.{properties['claimKeys'].split(',')[0]}", "already_claimed",

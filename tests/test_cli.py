@@ -65,4 +65,6 @@ def test_demo_without_serving_prepares_users_and_cases(tmp_path: Path) -> None:
     for username in ("police.an", "commune.binh", "bank.dung", "bank.em", "thanhtra.quynh", "admin"):
         assert username in result.stdout
     assert "hồ sơ Lê Văn Hùng: disbursed" in result.stdout
+    for stage in ("draft", "appraisal", "council", "signing", "awarded", "not_approved", "rejected"):
+        assert f": {stage}" in result.stdout
     assert reentry_cli(url, "audit", "verify").returncode == 0

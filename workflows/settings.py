@@ -40,6 +40,9 @@ DEFAULTS: dict[str, Any] = {
         "police_director_certificate": 0.3,
     },
     "collective_bonus_multiplier": 2,
+    # Loop caps, so no nomination circles for ever (and the task tree stays shallow, engine/LIMITS.md)
+    "max_award_returns": 3,
+    "max_council_meetings": 3,
 }
 
 

@@ -271,7 +271,7 @@ def deployment_refused(attempted: Attempt, file_name: str, element: str) -> None
 def deploy_renamed(backend: Backend) -> None:
     sources = _loan_sources(lambda xml: xml.replace('name="Lập hồ sơ vay vốn"', 'name="Lập hồ sơ vay vốn (mẫu mới)"'))
     deployed = run(backend, lambda s: deploy_sources(s, sources, actor="admin"))
-    assert [d.created for d in deployed] == [True]
+    assert [(d.key, d.created) for d in deployed if d.key == "loan_dossier"] == [("loan_dossier", True)]
 
 
 @then(parsers.parse("the loan process is still at version {version:d}"))
@@ -285,7 +285,8 @@ def loan_version(backend: Backend, version: int) -> None:
 def pinned(backend: Backend, case: CaseRef, version: int) -> None:
     pinned_version = read(backend, lambda s: s.get_one(ProcessInstance, case.id).version.version)
     assert pinned_version == version
-    count = read(backend, lambda s: s.scalar(sa.select(sa.func.count()).select_from(ProcessVersion)))
+    count = read(backend, lambda s: s.scalar(sa.select(sa.func.count()).select_from(ProcessVersion).where(
+        ProcessVersion.process_key == "loan_dossier")))
     assert count == 2
 
 
