@@ -6,6 +6,7 @@ Feature: A nomination that breaks the rules is refused before anyone else sees i
       | giang.unit   | Đỗ Thị Giang   | unit_head          |      |
       | hai.noivu    | Trịnh Văn Hải  | home_affairs       |      |
       | lam.hoidong  | Đặng Văn Lâm   | provincial_council |      |
+      | nam.chutich  | Trương Văn Nam | chairman           |      |
 
   Scenario: A nominee under disciplinary review is refused, by name, and nothing is opened
     When "giang.unit" tries to nominate for the Bằng khen of the provincial chairman:
@@ -21,6 +22,14 @@ Feature: A nomination that breaks the rules is refused before anyone else sees i
     Then the nomination is refused at "nominees.0.name" with a message naming the first case
     When "giang.unit" nominates "Nguyễn Văn Tâm" for the Giấy khen of the police director
     Then "giang.unit" has 2 nominations running
+
+  Scenario: An awarded achievement stays taken; a rejected one may be nominated again
+    Given a nomination of "Nguyễn Văn Tâm" for the Bằng khen of the provincial chairman has been awarded
+    And a nomination of "Lê Văn Quang" for the Bằng khen of the provincial chairman has been rejected
+    When "giang.unit" tries to nominate "Nguyễn Văn Tâm" again for the Bằng khen of the provincial chairman
+    Then the nomination is refused at "nominees.0.name" with a message naming the first case
+    When "giang.unit" nominates "Lê Văn Quang" for the Bằng khen of the provincial chairman
+    Then "giang.unit" has 1 nominations running
 
   Scenario: A dossier returned for a missing document is corrected and resubmitted
     Given "giang.unit" has nominated "Nguyễn Văn Tâm" for the Bằng khen of the provincial chairman

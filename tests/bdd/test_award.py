@@ -220,6 +220,21 @@ def one_waiting(backend: Backend, clock: Clock, name: str, award: str) -> CaseRe
     return waiting_for_signature(backend, clock, name, award)
 
 
+@given(parsers.parse('a nomination of "{name}" for the {award} has been awarded'), target_fixture="case")
+def awarded(backend: Backend, clock: Clock, name: str, award: str) -> CaseRef:
+    case = waiting_for_signature(backend, clock, name, award)
+    office, _council, authority = OFFICES[AWARDS[award]]
+    sign(backend, clock, case, authority, "self", "")
+    hand_over(backend, clock, case, office)
+    return case
+
+
+@given(parsers.parse('a nomination of "{name}" for the {award} has been rejected'))
+def rejected(backend: Backend, clock: Clock, name: str, award: str) -> None:
+    case = nominate(backend, clock, "giang.unit", nomination(award, [nominee(name)]))
+    reject_nomination(backend, clock, case, OFFICES[AWARDS[award]][0], "Không thuộc đối tượng")
+
+
 @given(parsers.parse('nominations of "{first}" and "{second}" for the {award} are waiting for signature'),
        target_fixture="pair")
 def two_waiting(backend: Backend, clock: Clock, first: str, second: str, award: str) -> list[CaseRef]:
