@@ -108,8 +108,8 @@ def case_page(instance_id: int) -> str:
     """The case: status, data, steps, history and the diagram."""
     detail = views.case_detail(db(), runtime(), current_user, instance_id)
 
-    def show(key: str, value: object) -> str:
-        return forms_render.display_value(detail.fields.get(key), value, _("Có"), _("Không"))
+    def show(key: str, value: object) -> str | forms_render.DataTable:
+        return forms_render.shown(detail.fields, key, value, _("Có"), _("Không"))
 
     return render_template("cases/case.html", detail=detail, display=show,
                            files=attachments.for_case(db(), instance_id),

@@ -200,6 +200,36 @@ def readonly_items(form: FormSpec | None, data: Mapping[str, Any]) -> list[tuple
     return [(k, data[k]) for k in keys if k in data and data[k] not in (None, "", [])]
 
 
+@dataclass(frozen=True)
+class DataTable:
+    """Rows of case data (nominees, votes, recipients) as a small table: column titles and display texts."""
+
+    headers: list[str]
+    rows: list[list[str]]
+
+
+FieldSchemas = Mapping[str, tuple[dict[str, Any], dict[str, Any]]]
+
+
+def shown(fields: FieldSchemas, key: str, value: Any, yes: str, no: str) -> str | DataTable:
+    """A case data value for reading: a table for a list of rows, else ``display_value``'s text."""
+    if isinstance(value, list) and value and all(isinstance(v, dict) for v in value) and not _listed_items(value):
+        columns = [c for c in dict.fromkeys(k for row in value for k in row)
+                   if any(row.get(c) not in (None, "") for row in value)]
+        return DataTable([localized(dict(fields[c][0])) or c if c in fields else c for c in columns],
+                         [[_cell(fields, c, row.get(c), yes, no) for c in columns] for row in value])
+    return display_value(fields.get(key), value, yes, no)
+
+
+def _listed_items(rows: list[dict[str, Any]]) -> bool:
+    # Reason codes and attachment refs read better as a plain list than as a table.
+    return all(("code" in r and "text" in r) or ("sha256" in r and "name" in r) for r in rows)
+
+
+def _cell(fields: FieldSchemas, column: str, value: Any, yes: str, no: str) -> str:
+    return "" if value in (None, "") else display_value(fields.get(column), value, yes, no)
+
+
 def display_value(spec: tuple[dict[str, Any], dict[str, Any]] | None, value: Any, yes: str, no: str) -> str:
     """A stored value as a person reads it: money, dd/mm/yyyy, the choice's label, Có/Không, list items."""
     prop, ui = spec if spec else ({}, {})

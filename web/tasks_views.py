@@ -46,8 +46,8 @@ def _render(detail: views.TaskDetail, values: dict[str, object], errors: list[Fi
 
 
 def _display(detail: views.TaskDetail) -> object:
-    def show(key: str, value: object) -> str:
-        return forms_render.display_value(detail.fields.get(key), value, _("Có"), _("Không"))
+    def show(key: str, value: object) -> str | forms_render.DataTable:
+        return forms_render.shown(detail.fields, key, value, _("Có"), _("Không"))
 
     return show
 

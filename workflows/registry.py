@@ -91,7 +91,19 @@ class ProcessDefinition:
                     found[field_name] = (_merge_fields(found[field_name][0], prop), found[field_name][1])
                 else:
                     found[field_name] = (dict(prop), ui.get(field_name, {}))
-        return found
+        return found | {k: v for k, v in self._row_columns().items() if k not in found}
+
+    def _row_columns(self) -> dict[str, tuple[dict[str, Any], dict[str, Any]]]:
+        # The columns of repeating rows (a nominee's name, a vote count), so a list of rows in the case data
+        # reads as a table with titled columns wherever it is shown.
+        columns: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {}
+        for name, schema in self.forms.items():
+            ui = self.forms.get(name.replace(".schema.json", ".uischema.json"), {})
+            for array, prop in schema.get("properties", {}).items() if name.endswith(".schema.json") else ():
+                item_ui = ui.get(array, {}).get("items", {})
+                for column, column_prop in prop.get("items", {}).get("properties", {}).items():
+                    columns.setdefault(column, (dict(column_prop), item_ui.get(column, {})))
+        return columns
 
     def diagram_xml(self) -> str:
         """The BPMN file of this process (for the diagram viewer)."""

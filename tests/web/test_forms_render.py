@@ -91,3 +91,18 @@ def test_rows_laid_out_by_the_process_show_their_names_and_take_no_extra_row(app
     assert votes.fixed_rows and len(votes.rows) == 2
     assert [f.widget for f in votes.rows[1]] == ["readonly", "readonly", "number"]
     assert data["council_votes"][0] == {"nominee_no": 1, "name": "Công an xã Hòa An", "votes_for": 7}
+
+
+def test_rows_of_case_data_read_as_a_table_with_titled_columns(app: Flask) -> None:
+    """A list of recipients shows as a table: column titles from the forms, choices and money as people read them."""
+    fields = {"recipient_kind": ({"title": "Đối tượng", "oneOf": [{"const": "collective", "title": "Tập thể"}]}, {}),
+              "name": ({"title": "Tên"}, {}),
+              "bonus_vnd": ({"title": "Tiền thưởng", "x-title-en": "Bonus (VND)"}, {})}
+    recipients = [{"recipient_kind": "collective", "name": "Công an xã Hòa An", "position": "", "bonus_vnd": 7_020_000}]
+    with app.test_request_context():
+        table = forms_render.shown(fields, "recipients", recipients, "Có", "Không")
+        reasons = forms_render.shown(fields, "reasons", [{"code": "R3", "text": "Quá 05 năm"}], "Có", "Không")
+    assert isinstance(table, forms_render.DataTable)
+    assert table.headers == ["Đối tượng", "Tên", "Tiền thưởng"]  # the empty position column is left out
+    assert table.rows == [["Tập thể", "Công an xã Hòa An", "7.020.000 đ"]]
+    assert reasons == "R3: Quá 05 năm"
