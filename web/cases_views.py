@@ -52,12 +52,13 @@ def start_form(key: str) -> str:
     return _start_form(key, {}, [])
 
 
-def _start_form(key: str, values: dict[str, object], errors: list[FieldError], status: int = 200) -> str:
+def _start_form(key: str, values: dict[str, object], errors: list[FieldError],
+                extra_rows: dict[str, int] | None = None) -> str:
     version = cases.latest_version(db(), key)
     if not cases.can_start(current_user, version):
         raise NotAllowed()
     _task, form = cases.first_form(db(), runtime(), version)
-    fields = forms_render.describe(form, values, errors, current_locale()) if form else []
+    fields = forms_render.describe(form, values, errors, current_locale(), extra_rows) if form else []
     page: str = render_template("cases/start_form.html", version=version, fields=fields, errors=errors)
     return page
 
@@ -69,6 +70,9 @@ def start(key: str) -> Response | tuple[str, int]:
     version = cases.latest_version(db(), key)
     _task, form = cases.first_form(db(), runtime(), version)
     data = forms_render.coerce(form, request.form) if form else {}
+    more_rows = forms_render.rows_to_add(request.form)
+    if more_rows:  # "+ Thêm dòng" on the first form grows the list; nothing is started yet
+        return _start_form(key, data, [], more_rows), 200
     files = uploads.form_files(form)
     draft = request.form.get("_draft") == "1"
     try:

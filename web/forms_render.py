@@ -124,6 +124,14 @@ def _rows(name: str, prop: Mapping[str, Any], ui: Mapping[str, Any], value: Any,
     return rows
 
 
+ROWS_PER_CLICK = {"_add_row": 1, "_add_rows": 10}
+
+
+def rows_to_add(posted: MultiDict[str, str]) -> dict[str, int]:
+    """Which repeating field the user asked to grow ("+ Thêm dòng", "+ 10 dòng"), and by how many rows."""
+    return {posted[button]: count for button, count in ROWS_PER_CLICK.items() if posted.get(button)}
+
+
 def coerce(form: FormSpec, posted: MultiDict[str, str]) -> dict[str, Any]:
     """Posted text back into JSON values: integers from '100.000.000', booleans from checkboxes, rows.
 

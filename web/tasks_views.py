@@ -62,9 +62,9 @@ def submit(task_id: str) -> Response | str | tuple[str, int]:
     else:
         data = forms_render.coerce(detail.form, request.form)
     files = uploads.form_files(detail.form)
-    added_row = request.form.get("_add_row")
-    if added_row:
-        return _render(detail, _with_attached(detail, data), [], extra_rows={added_row: 1})
+    more_rows = forms_render.rows_to_add(request.form)
+    if more_rows:
+        return _render(detail, _with_attached(detail, data), [], extra_rows=more_rows)
     if _needs_confirmation(data):
         problems = tasks.submission_errors(detail.form, detail.data, data)
         if problems:  # fix the form first; confirm only what could actually be sent

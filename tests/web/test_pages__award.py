@@ -9,8 +9,12 @@ from typing import Any
 
 import pytest
 from flask import Flask
+from sqlalchemy import func
+from sqlalchemy import select
 
 from services.backend import Backend
+from services.models import ProcessInstance
+from tests.support import read
 from tests.web.conftest import Api
 from tests.web.conftest import open_task_id
 from tests.web.pages_support import Person
@@ -103,3 +107,15 @@ def test_nomination_appraisal_and_vote_on_the_pages_then_signature_over_the_api(
     data = api.get(f"/instances/{instance_id}", NAM.username).json["data"]
     assert data["decision_number"] == "1/QĐ-UBND"
     assert [(r["name"], r["bonus_vnd"]) for r in data["recipients"]] == [("Công an xã Hòa An", 7_020_000)]
+
+
+@pytest.mark.usefixtures("award_staff")
+def test_adding_rows_on_the_first_form_grows_the_list_and_starts_nothing(app: Flask, backend: Backend) -> None:
+    giang = signed_in(app, GIANG)
+    one_more = parse(giang.post(f"/cases/new/{AWARD}", data=nomination_form() | {"_add_row": "nominees"}))
+    assert one_more.find("input", name="nominees-2-name").attrs.get("value", "") == ""
+    assert one_more.find("input", name="nominees-1-name").attrs["value"] == "Vũ Văn Lộc"
+    ten_more = parse(giang.post(f"/cases/new/{AWARD}", data=nomination_form() | {"_add_rows": "nominees"}))
+    names = [n.attrs["name"] for n in ten_more.find_all("input") if n.attrs.get("name", "").endswith("-name")]
+    assert names[-1] == "nominees-11-name" and len(names) == 12
+    assert read(backend, lambda s: s.scalar(select(func.count()).select_from(ProcessInstance))) == 0
