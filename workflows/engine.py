@@ -25,6 +25,7 @@ from SpiffWorkflow.exceptions import TaskNotFoundException
 from SpiffWorkflow.util.task import TaskState
 
 from workflows import clock
+from workflows import routing
 from workflows.calendar import WorkingCalendar
 from workflows.errors import EngineStepFailed
 from workflows.errors import UnknownTask
@@ -260,6 +261,10 @@ def _record_step(task: Any, log: StepLog) -> None:
     if isinstance(spec, ExclusiveGateway):
         entry["chosen"] = [c.task_spec.name for c in task.children if c.state != TaskState.CANCELLED
                            and c.state & ~TaskState.PREDICTED_MASK]
+        entry["because"] = routing.gateway_reasons(task, entry["chosen"])
+    decision = routing.decision_reasons(task)
+    if decision is not None:
+        entry["decision"] = decision
     if isinstance(spec, BoundaryEvent) and task.parent is not None:
         attached = task.parent.task_spec.name.removesuffix(SPLIT_SUFFIX)
         entry["attached_to"] = attached

@@ -25,6 +25,11 @@ DISBURSE: dict[str, Any] = {"disbursed_amount_vnd": 60_000_000, "disbursed_on": 
                             "loan_account_number": "760011"}
 
 
+def paths(log: StepLog) -> list[dict[str, Any]]:
+    """The route a step took (element, kind, flows chosen), without the recorded reasons."""
+    return [{k: entry[k] for k in ("element", "kind", "chosen") if k in entry} for entry in log.routing]
+
+
 def _only_task(case: Case) -> ReadyTask:
     [task] = case.ready_tasks()
     return task
@@ -70,7 +75,7 @@ def test_happy_path_disburses(engine: Engine, loan_definition: ProcessDefinition
     case = _start(engine, loan_definition)
     case, log = _step(engine, case, "compile_dossier", dossier)
     assert {"element": "gw_eligible", "kind": "ExclusiveGateway",
-            "chosen": ["confirm_at_commune.BoundaryEventSplit"]} in log.routing
+            "chosen": ["confirm_at_commune.BoundaryEventSplit"]} in paths(log)
     assert case.data()["eligible"] is True
     assert case.data()["ineligibility_reasons"] == []
     assert _only_task(case).lane == "commune"
@@ -190,7 +195,7 @@ def test_four_commune_returns_reject(engine: Engine, loan_definition: ProcessDef
     for returns in range(1, 4):
         case, _ = _step(engine, case, "compile_dossier", dossier)
         case, log = _step(engine, case, "confirm_at_commune", RETURN)
-        assert {"element": "count_return", "kind": "ScriptTask"} in log.routing
+        assert {"element": "count_return", "kind": "ScriptTask"} in paths(log)
         assert _only_task(case).name == "compile_dossier"
         assert case.data()["return_count"] == returns
     case, _ = _step(engine, case, "compile_dossier", dossier)
@@ -234,7 +239,7 @@ def test_withdraw_ends_withdrawn(engine: Engine, loan_definition: ProcessDefinit
     case = _start(engine, loan_definition)
     case, log = _step(engine, case, "compile_dossier", {**dossier, "action": "withdraw"})
     assert (case.is_completed, case.outcome()) == (True, "withdrawn")
-    assert log.routing == [{"element": "gw_action", "kind": "ExclusiveGateway", "chosen": ["withdrawn"]},
+    assert paths(log) == [{"element": "gw_action", "kind": "ExclusiveGateway", "chosen": ["withdrawn"]},
                            {"element": "withdrawn", "kind": "EndEvent"}]
 
 
@@ -391,3 +396,19 @@ def test_completing_before_due_cancels_the_timer(engine: Engine, loan_definition
     log = engine.fire_due_timers(case, calendar.due_after(AT, 5) + dt.timedelta(days=1))
     assert "confirm_at_commune" not in log.escalated_tasks
     assert log.escalated_tasks == ["appraise_loan"]
+
+
+def test_each_route_records_its_condition_and_the_data_it_read(engine: Engine, loan_definition: ProcessDefinition,
+                                                               dossier: dict[str, Any]) -> None:
+    """Explainable routing: the decision table's inputs and outputs, and for each gateway why its flow was taken."""
+    case = _start(engine, loan_definition)
+    _case, log = _step(engine, case, "compile_dossier", {**dossier, "requested_amount_vnd": 150_000_000})
+    steps = {entry["element"]: entry for entry in log.routing}
+    decision = steps["check_eligibility"]["decision"]
+    assert decision["inputs"]["requested_amount_vnd"] == 150_000_000
+    assert decision["outputs"]["eligibility_reason_code"] == ["R6"]
+    assert steps["gw_eligible"]["because"] == [{
+        "to": "gw_attempts", "condition": None, "not_taken": ["eligible"], "inputs": {"eligible": False}}]
+    _case, log = _step(engine, _case, "compile_dossier", dossier)
+    eligible = next(e for e in log.routing if e["element"] == "gw_eligible")
+    assert eligible["because"] == [{"to": "confirm_at_commune", "condition": "eligible", "inputs": {"eligible": True}}]
