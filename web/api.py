@@ -24,6 +24,7 @@ from flask.typing import ResponseReturnValue
 from services import api_support
 from services import cases
 from services import documents
+from services import replay
 from services import tasks
 from services import users
 from services import views
@@ -163,6 +164,28 @@ def get_instance(user: User, instance_id: int) -> ResponseReturnValue:
 def instance_history(user: User, instance_id: int) -> ResponseReturnValue:
     """The case's audit events, oldest first."""
     return jsonify([_event_json(e) for e in api_support.case_history(db(), user, instance_id)])
+
+
+@bp.get(f"/instances/<int(min=1, max={MAX_ID}):instance_id>/replay")
+@bearer_required
+def replay_instance(user: User, instance_id: int) -> ResponseReturnValue:
+    """The case as it was after audit event ``step`` (default the last), re-executed and checked."""
+    errors: list[FieldError] = []
+    step = _int_arg("step", 0, 1, MAX_ID, errors) or None  # absent: the last step
+    if errors:
+        raise InvalidInput(errors)
+    return jsonify(_replay_json(replay.replay_case(db(), runtime(), user, instance_id, step)))
+
+
+def _replay_json(view: replay.Replay) -> dict[str, Any]:
+    step = view.step
+    return {"instance_id": view.instance.id, "step": step.seq, "steps": view.total_steps,
+            "first_mismatch": view.first_mismatch, "matches": step.matches, "problem": step.problem,
+            "event": {"seq": step.seq, "at": _iso(step.at), "actor": step.actor, "type": step.type,
+                      "task": step.task_name},
+            "recorded_state_hash": step.recorded_hash, "replayed_state_hash": step.replayed_hash,
+            "data": step.data, "passed": step.passed, "waiting": step.waiting,
+            "changes": [{"field": c.field, "before": c.before, "after": c.after} for c in step.changes]}
 
 
 @bp.get(f"/instances/<int(min=1, max={MAX_ID}):instance_id>/documents/<name>.pdf")

@@ -144,6 +144,12 @@ def _case_paths() -> dict[str, Schema]:
             "getInstanceHistory", "The case's audit events, oldest first",
             ("200", json_body({"type": "array", "items": ref("schemas", "HistoryEvent")}, "Events")),
             "401", "404", parameters=one)},
+        "/instances/{instance_id}/replay": {"get": operation(
+            "replayInstance", "The case as it was after audit event `step` (default: the last), re-executed from "
+            "the recorded inputs on its pinned version; every step's state hash is checked against the log",
+            ("200", json_body(ref("schemas", "Replay"), "The replayed step")), "400", "401", "404",
+            parameters=[*one, {"name": "step", "in": "query", "description": "Audit event number, from 1",
+                               "schema": {"type": "integer", "minimum": 1, "maximum": MAX_ID}}])},
     }
 
 
@@ -255,6 +261,15 @@ def _case_schemas() -> dict[str, Schema]:
         "HistoryEvent": obj({"seq": INTEGER, "at": DATE_TIME, "actor": STRING, "type": enum(AuditType),
                              "task": nullable({**STRING, "description": "The BPMN id of the task, if any"}),
                              "data": ANY_OBJECT, "hash": STRING}),
+        "Replay": obj({
+            "instance_id": INTEGER, "step": INTEGER, "steps": INTEGER, "first_mismatch": nullable(INTEGER),
+            "matches": {"type": "boolean"}, "problem": nullable(STRING),
+            "event": obj({"seq": INTEGER, "at": DATE_TIME, "actor": STRING, "type": enum(AuditType),
+                          "task": nullable(STRING)}),
+            "recorded_state_hash": STRING, "replayed_state_hash": STRING, "data": ANY_OBJECT,
+            "passed": {"type": "array", "items": STRING}, "waiting": {"type": "array", "items": STRING},
+            "changes": {"type": "array", "items": {"type": "object", "required": ["field", "before", "after"],
+                                                   "properties": {"field": STRING, "before": {}, "after": {}}}}}),
     }
 
 

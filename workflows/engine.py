@@ -80,6 +80,13 @@ class Case:
         """Ids of the human tasks waiting for input."""
         return {str(t.id) for t in _ready_human_tasks(self.workflow)}
 
+    def trail(self) -> tuple[list[str], list[str]]:
+        """The diagram elements the case has passed through, and the human tasks waiting now (BPMN ids)."""
+        done = self.workflow.get_tasks(state=TaskState.COMPLETED)
+        passed = dict.fromkeys(t.task_spec.bpmn_id for t in done if getattr(t.task_spec, "bpmn_id", None))
+        waiting = dict.fromkeys(t.task_spec.name for t in _ready_human_tasks(self.workflow))
+        return list(passed), list(waiting)
+
     def form(self, task_name: str) -> FormSpec | None:
         """The form of the task named ``task_name`` (a BPMN element id)."""
         return self.definition.form(task_name)

@@ -20,7 +20,7 @@ def gateway_reasons(task: Any, chosen: list[str]) -> list[dict[str, Any]]:
     conditions (``not_taken``) and the data they read.
     """
     conditions = {target: str(c.args[0]) for c, target in task.task_spec.cond_task_specs if c is not None}
-    reasons = []
+    reasons: list[dict[str, Any]] = []
     for target in chosen:
         text = conditions.get(target)
         if text is not None:
