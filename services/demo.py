@@ -73,6 +73,7 @@ def seed(session: Session, runtime: Runtime, today: dt.date) -> list[str]:
         ("Lê Văn Hùng", "001092045678", "1992-11-02", "male", "10001", 80_000_000, "disbursed"),
         ("Vũ Thị Mai", "001195067890", "1995-05-15", "female", "10002", 150_000_000, "ineligible"),
         ("Đinh Văn Sơn", "001087011223", "1987-09-09", "male", "10001", 50_000_000, "draft"),
+        ("Hà Văn Phong", "001089033445", "1989-06-18", "male", "10001", 70_000_000, "returned, then disbursed"),
     ]
     for name, number, born, sex, commune, amount, stage in borrowers:
         officer = people["police.an" if commune == "10001" else "police.hoa"]
@@ -101,6 +102,9 @@ def _advance(session: Session, runtime: Runtime, people: dict[str, User], office
     if stage == "ineligible":
         return
     commune = people["commune.binh" if form["residence_commune_code"] == "10001" else "commune.cuong"]
+    if stage == "returned, then disbursed":  # the auditor's replay example: two returns, then the whole way
+        _return_twice(session, runtime, officer, commune, instance.id, form)
+        stage = "disbursed"
     today = dt.date.today().isoformat()
     steps = [
         (commune, "confirm_at_commune", {"decision": "confirm", "comment": "Đã xác minh tại địa phương"}),
@@ -113,3 +117,16 @@ def _advance(session: Session, runtime: Runtime, people: dict[str, User], office
     ]
     for user, task_name, data in steps[:STAGES.index(stage) - 1]:
         cases.complete_waiting_task(session, runtime, user, instance.id, task_name, data)
+
+
+RETURNS = (("Thiếu xác nhận của Ban Công an xã về nơi cư trú", {"residence_detail": "Thôn 3, xóm Đông"}),
+           ("Số điện thoại không liên lạc được", {"phone": "0987001122"}))
+
+
+def _return_twice(session: Session, runtime: Runtime, officer: User, commune: User, instance_id: int,
+                  form: dict[str, Any]) -> None:
+    for reason, correction in RETURNS:
+        cases.complete_waiting_task(session, runtime, commune, instance_id, "confirm_at_commune",
+                                    {"decision": "return", "comment": reason})
+        form = form | correction
+        cases.complete_waiting_task(session, runtime, officer, instance_id, "compile_dossier", form)

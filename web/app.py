@@ -17,6 +17,7 @@ from web import auth
 from web import cases_views
 from web import errors
 from web import formatting
+from web import history_views
 from web import inbox
 from web import tasks_views
 from web.db import close_db
@@ -75,7 +76,7 @@ def create_app(config: Mapping[str, Any] | None = None, backend: Backend | None 
 
 
 def _register_blueprints(app: Flask) -> None:
-    for module in (auth, inbox, tasks_views, cases_views, admin, api, errors):
+    for module in (auth, inbox, tasks_views, cases_views, history_views, admin, api, errors):
         app.register_blueprint(module.bp)
     csrf.exempt(api.bp)
 

@@ -226,7 +226,7 @@ def shown(fields: FieldSchemas, key: str, value: Any, yes: str, no: str) -> str 
                    if any(row.get(c) not in (None, "") for row in value)]
         return DataTable([localized(dict(fields[c][0])) or c if c in fields else c for c in columns],
                          [[_cell(fields, c, row.get(c), yes, no) for c in columns] for row in value])
-    return display_value(fields.get(key), value, yes, no)
+    return "—" if value is None else display_value(fields.get(key), value, yes, no)
 
 
 def _listed_items(rows: list[dict[str, Any]]) -> bool:

@@ -105,6 +105,11 @@ class ProcessDefinition:
                     columns.setdefault(column, (dict(column_prop), item_ui.get(column, {})))
         return columns
 
+    def element_names(self) -> dict[str, str]:
+        """The name each diagram element carries (its id where it has none), by element id."""
+        return {name: spec.bpmn_name or name for name, spec in self.spec.task_specs.items()
+                if getattr(spec, "bpmn_id", None)}
+
     def diagram_xml(self) -> str:
         """The BPMN file of this process (for the diagram viewer)."""
         return next(text for name, text in self.sources.items() if name.endswith(".bpmn"))
