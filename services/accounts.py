@@ -54,15 +54,18 @@ def get_account(session: Session, user_id: int) -> User:
 
 
 def create_user(session: Session, username: str, password: str, groups: Sequence[str], unit: str = "",
-                full_name: str = "") -> User:
-    """A new active account; raises InvalidInput listing every field at fault, and writes nothing then."""
+                full_name: str = "", audit_units: Sequence[str] = ()) -> User:
+    """A new active account; raises InvalidInput listing every field at fault, and writes nothing then.
+
+    ``audit_units`` limits an auditor to the cases of those units; none means the whole province.
+    """
     errors = _profile_errors(full_name, unit) + _group_errors(groups)
     # With a name or unit too long for its column, add_user still checks the other fields, but gets
     # blanks to write; the InvalidInput raised below makes the caller's transaction drop that row.
     try:
         user = users.add_user(session, username.strip(), password, groups,
                               unit=None if errors else unit.strip() or None,
-                              full_name="" if errors else full_name.strip())
+                              full_name="" if errors else full_name.strip(), audit_units=audit_units)
     except InvalidInput as exc:
         checked_here = {e.field for e in errors}
         raise InvalidInput([*(e for e in exc.errors if e.field not in checked_here), *errors]) from exc
@@ -72,13 +75,13 @@ def create_user(session: Session, username: str, password: str, groups: Sequence
 
 
 def update_user(session: Session, user_id: int, full_name: str, groups: Sequence[str], unit: str, *,
-                actor: User | None = None) -> User:
-    """Change a user's full name, groups and unit; raises NotFound or InvalidInput.
+                actor: User | None = None, audit_units: Sequence[str] = ()) -> User:
+    """Change a user's full name, groups, unit and audit units; raises NotFound or InvalidInput.
 
     When ``actor`` edits their own account they keep the ``admin`` group, so no one locks themselves out.
     """
     user = get_account(session, user_id)
-    errors = _profile_errors(full_name, unit) + _group_errors(groups)
+    errors = _profile_errors(full_name, unit) + _group_errors(groups) + users.audit_unit_errors(groups, audit_units)
     if actor is not None and actor.id == user.id and "admin" in user.groups and "admin" not in groups:
         errors.append(FieldError("groups", "own_admin", text=(
             "Bạn không thể tự bỏ nhóm quản trị của mình", "You cannot remove yourself from the admin group")))
@@ -87,6 +90,7 @@ def update_user(session: Session, user_id: int, full_name: str, groups: Sequence
     user.full_name = full_name.strip() or user.username
     user.groups = set(groups)
     user.unit = unit.strip() or None
+    user.audit_units = set(audit_units)
     session.flush()
     return user
 

@@ -13,6 +13,7 @@ from services.models import HumanTask
 from services.models import ProcessInstance
 from services.models import User
 
+# Groups that read cases they take no part in (an auditor only within their scope, see visible_cases_clause).
 READ_ALL_GROUPS = frozenset({"auditor", "admin"})
 WRITE_FORBIDDEN_GROUPS = frozenset({"auditor"})
 
@@ -40,10 +41,28 @@ def candidate_clause(user: User) -> ColumnElement[bool]:
                 HumanTask.excluded_users.not_like(f"%,{user.id},%"))
 
 
+def require_writer(user: User) -> None:
+    """Raise NotAllowed for users who only read (auditors), before any form is drawn or data is written."""
+    if user.groups & WRITE_FORBIDDEN_GROUPS:
+        raise NotAllowed()
+
+
+def reads_all_cases(user: User) -> bool:
+    """True for administrators and province-wide auditors."""
+    return "admin" in user.groups or ("auditor" in user.groups and not user.audit_units)
+
+
 def visible_cases_clause(user: User) -> ColumnElement[bool]:
-    """SQL for "cases this user may see": started, worked on, or offered to them; everything for auditors."""
-    if user.groups & READ_ALL_GROUPS:
+    """SQL for "cases this user may see".
+
+    Administrators and province-wide auditors see every case; an auditor scoped to units sees the cases
+    of those units and nothing else (an auditor reads by scope, never by taking part); anyone else sees
+    the cases they started, worked on, or are offered a task of.
+    """
+    if reads_all_cases(user):
         return ProcessInstance.id.is_not(None)
+    if "auditor" in user.groups:
+        return ProcessInstance.unit.in_(sorted(user.audit_units))
     touched = exists(select(HumanTask.id).where(
         HumanTask.instance_id == ProcessInstance.id,
         or_(HumanTask.assignee_id == user.id, HumanTask.completed_by_id == user.id, candidate_clause(user))))

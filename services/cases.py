@@ -113,7 +113,7 @@ def withdraw_case(session: Session, runtime: Runtime, actor: User, instance_id: 
     instance = progress.lock_case(session, instance_id)
     if instance is None:
         raise NotFound("instance")
-    if instance.started_by_id != actor.id or actor.groups & authz.WRITE_FORBIDDEN_GROUPS:
+    if not may_withdraw(actor, instance):
         get_case(session, actor, instance_id)  # a case the actor cannot see does not exist for them
         raise NotAllowed()
     if instance.status != InstanceStatus.RUNNING:
@@ -133,6 +133,11 @@ def withdraw_case(session: Session, runtime: Runtime, actor: User, instance_id: 
     ends = {"status": InstanceStatus.CANCELLED, "outcome": WITHDRAWN_OUTCOME, "completed_at": at}
     progress.record(session, runtime, instance, progress.Step(case, StepLog(), ready_before, entry, ends=ends))
     return instance
+
+
+def may_withdraw(user: User, instance: ProcessInstance) -> bool:
+    """True when ``user`` may withdraw ``instance``: the officer who started it, unless they only read now."""
+    return instance.started_by_id == user.id and not user.groups & authz.WRITE_FORBIDDEN_GROUPS
 
 
 def get_case(session: Session, user: User, instance_id: int) -> ProcessInstance:

@@ -51,6 +51,18 @@ class User(Base):
     def groups(self, names: frozenset[str] | set[str] | list[str] | tuple[str, ...]) -> None:
         self.group_list = "," + ",".join(sorted(set(names))) + "," if names else ""
 
+    # An auditor's scope as ",10001,10002," (the units whose cases they read); NULL reads the whole province.
+    audit_unit_list: Mapped[str | None] = mapped_column(String(2000))
+
+    @property
+    def audit_units(self) -> frozenset[str]:
+        """The units an auditor reads; empty means the whole province."""
+        return frozenset(u for u in (self.audit_unit_list or "").split(",") if u)
+
+    @audit_units.setter
+    def audit_units(self, codes: frozenset[str] | set[str] | list[str] | tuple[str, ...]) -> None:
+        self.audit_unit_list = "," + ",".join(sorted(set(codes))) + "," if codes else None
+
     # Part of every sign-in session's id: changing it on sign-out ends every copy of the session cookie.
     session_nonce: Mapped[str] = mapped_column(String(32), default=lambda: uuid.uuid4().hex, server_default="")
 

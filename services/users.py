@@ -28,20 +28,25 @@ GROUPS = (
     "provincial_council", "police_council", "chairman", "police_director", "auditor", "admin",
 )
 USERNAME = re.compile(r"^[a-z0-9_.-]{3,64}$")
+# A unit code as the inbox rows and cases carry it (a commune code, a bank office code).
+UNIT_CODE = re.compile(r"^[A-Za-z0-9_.-]{1,32}$")
+MAX_AUDIT_UNITS = 50
 MIN_PASSWORD = 10
 TOKEN_LIFETIME = dt.timedelta(hours=12)
 _hasher = PasswordHasher()
 
 
 def add_user(session: Session, username: str, password: str, groups: Iterable[str],
-             unit: str | None = None, full_name: str = "") -> User:
-    """Create a user with hashed password, groups and optional unit."""
-    errors = _user_errors(session, username, password, list(groups))
+             unit: str | None = None, full_name: str = "", audit_units: Iterable[str] = ()) -> User:
+    """Create a user with hashed password, groups, optional unit and, for an auditor, optional audit units."""
+    groups, audit_units = list(groups), list(audit_units)
+    errors = _user_errors(session, username, password, groups) + audit_unit_errors(groups, audit_units)
     if errors:
         raise InvalidInput(errors)
     user = User(username=username, full_name=full_name or username, password_hash=_hasher.hash(password),
                 unit=unit or None)
     user.groups = set(groups)
+    user.audit_units = set(audit_units)
     session.add(user)
     session.flush()
     return user
@@ -62,6 +67,31 @@ def _user_errors(session: Session, username: str, password: str, groups: list[st
             f"Nhóm không hợp lệ: {', '.join(unknown) or '(trống)'}; các nhóm: {', '.join(GROUPS)}",
             f"Unknown group: {', '.join(unknown) or '(none)'}; groups are: {', '.join(GROUPS)}")))
     return errors
+
+
+def audit_unit_errors(groups: Iterable[str], audit_units: Iterable[str]) -> list[FieldError]:
+    """Why ``audit_units`` cannot be an auditor's scope: wrong codes, too many, or a user who is no auditor.
+
+    No units at all is always fine: an auditor without units reads the whole province.
+    """
+    codes = list(dict.fromkeys(audit_units))
+    if not codes:
+        return []
+    if "auditor" not in groups:
+        return [FieldError("audit_units", "auditor_only", text=(
+            "Chỉ người dùng nhóm Thanh tra / kiểm toán mới có phạm vi kiểm toán; hãy để trống hoặc chọn nhóm đó",
+            "Only a member of the auditor group has an audit scope; leave it empty or choose that group"))]
+    bad = [code for code in codes if not UNIT_CODE.match(code)]
+    if bad:
+        return [FieldError("audit_units", "pattern", text=(
+            f"Mã đơn vị không hợp lệ: {', '.join(bad)}; mỗi mã gồm 1–32 chữ cái, chữ số, dấu chấm, gạch dưới "
+            "hoặc gạch ngang",
+            f"Invalid unit code: {', '.join(bad)}; a code has 1–32 letters, digits, dots, underscores or hyphens"))]
+    if len(codes) > MAX_AUDIT_UNITS:
+        return [FieldError("audit_units", "max_items", text=(
+            f"Phạm vi kiểm toán có tối đa {MAX_AUDIT_UNITS} đơn vị; để trống nếu kiểm toán toàn tỉnh",
+            f"An audit scope has at most {MAX_AUDIT_UNITS} units; leave it empty for the whole province"))]
+    return []
 
 
 def password_errors(password: str) -> list[FieldError]:

@@ -11,6 +11,7 @@ from sqlalchemy.orm import joinedload
 from services import authz
 from services import cases
 from services import documents
+from services.errors import NotAllowed
 from services.errors import NotFound
 from services.models import AuditEvent
 from services.models import HumanTask
@@ -65,6 +66,14 @@ def task_detail(session: Session, runtime: Runtime, user: User, task_id: str) ->
                       can_work, definition.field_schemas())
 
 
+def task_for_submission(session: Session, runtime: Runtime, user: User, task_id: str) -> TaskDetail:
+    """The task as ``task_detail`` gives it, for a form post: users who only read are refused before any
+    form is redrawn or confirmation asked (NotFound when hidden, else NotAllowed)."""
+    detail = task_detail(session, runtime, user, task_id)
+    authz.require_writer(user)
+    return detail
+
+
 def case_detail(session: Session, runtime: Runtime, user: User, instance_id: int) -> CaseDetail:
     """Case ``instance_id`` with everything its page shows, if ``user`` may see it."""
     instance = cases.get_case(session, user, instance_id)
@@ -83,3 +92,12 @@ def history(session: Session, instance_id: int) -> list[AuditEvent]:
     """The case's audit events in order."""
     return list(session.scalars(select(AuditEvent).where(AuditEvent.instance_id == instance_id)
                                 .order_by(AuditEvent.seq)))
+
+
+def withdrawal_detail(session: Session, runtime: Runtime, user: User, instance_id: int) -> CaseDetail:
+    """The case as the withdrawal confirmation shows it (NotFound when hidden, NotAllowed unless ``user`` may
+    withdraw it), so the question is never put to someone whose answer would be refused."""
+    detail = case_detail(session, runtime, user, instance_id)
+    if not cases.may_withdraw(user, detail.instance):
+        raise NotAllowed()
+    return detail

@@ -1,6 +1,7 @@
 """Administration (admin group only): users and their groups, process versions, deployment by upload."""
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -46,7 +47,7 @@ GROUP_LABELS = {
     "auditor": _l("Thanh tra / kiểm toán"),
     "admin": _l("Quản trị"),
 }
-PROFILE_FIELDS = ("full_name", "unit")
+PROFILE_FIELDS = ("full_name", "unit", "audit_units")
 
 
 @bp.context_processor
@@ -67,6 +68,11 @@ def _account_form() -> dict[str, Any]:
     form: dict[str, Any] = {name: request.form.get(name, "").strip() for name in ("username", *PROFILE_FIELDS)}
     form["groups"] = request.form.getlist("groups")
     return form
+
+
+def _unit_codes(text: str) -> list[str]:
+    """The audit units typed in one box: codes separated by commas, semicolons or white space."""
+    return [code for code in re.split(r"[\s,;]+", text) if code]
 
 
 # --- users -------------------------------------------------------------------------------------------------
@@ -101,7 +107,8 @@ def user_new() -> str | Response | tuple[str, int]:
     try:
         with command() as s:
             user = accounts.create_user(s, form["username"], request.form.get("password", ""), form["groups"],
-                                        unit=form["unit"], full_name=form["full_name"])
+                                        unit=form["unit"], full_name=form["full_name"],
+                                        audit_units=_unit_codes(form["audit_units"]))
     except InvalidInput as exc:
         return render_template("admin/user_new.html", form=form, errors=_field_errors(exc)), 400
     flash(_("Đã thêm người dùng %(name)s", name=user.username), "info")
@@ -111,20 +118,22 @@ def user_new() -> str | Response | tuple[str, int]:
 def _edit_page(user_id: int, form: dict[str, Any] | None = None, errors: dict[str, list[str]] | None = None,
                status: int = 200) -> tuple[str, int]:
     user = accounts.get_account(db(), user_id)
-    form = form or {"full_name": user.full_name, "unit": user.unit or "", "groups": sorted(user.groups)}
+    form = form or {"full_name": user.full_name, "unit": user.unit or "", "groups": sorted(user.groups),
+                    "audit_units": ", ".join(sorted(user.audit_units))}
     return render_template("admin/user_edit.html", user=user, form=form, errors=errors or {}), status
 
 
 @bp.route("/users/<int:user_id>", methods=["GET", "POST"])
 @groups_required("admin")
 def user_edit(user_id: int) -> tuple[str, int] | Response:
-    """Sửa họ tên, nhóm và đơn vị của một người dùng."""
+    """Sửa họ tên, nhóm, đơn vị và phạm vi kiểm toán của một người dùng."""
     if request.method == "GET":
         return _edit_page(user_id)
     form = _account_form()
     try:
         with command() as s:
-            accounts.update_user(s, user_id, form["full_name"], form["groups"], form["unit"], actor=current_user)
+            accounts.update_user(s, user_id, form["full_name"], form["groups"], form["unit"], actor=current_user,
+                                 audit_units=_unit_codes(form["audit_units"]))
     except InvalidInput as exc:
         return _edit_page(user_id, form, _field_errors(exc), 400)
     flash(_("Đã lưu thông tin người dùng"), "info")

@@ -147,7 +147,7 @@ def withdraw(instance_id: int) -> Response | str:
     """Rút hồ sơ, after a confirmation step."""
     reason = request.form.get("reason", "").strip()
     if request.form.get("_confirmed") != "1":
-        detail = views.case_detail(db(), runtime(), current_user, instance_id)
+        detail = views.withdrawal_detail(db(), runtime(), current_user, instance_id)
         return render_template("cases/withdraw_confirm.html", detail=detail, reason=reason)
     with command() as s:
         instance = cases.withdraw_case(s, runtime(), current_user, instance_id, reason)

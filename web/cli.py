@@ -78,15 +78,21 @@ def users_group() -> None:
 @click.option("--group", "groups", multiple=True, required=True)
 @click.option("--unit", default=None)
 @click.option("--full-name", default="")
-def users_add(username: str, password: str, groups: tuple[str, ...], unit: str | None, full_name: str) -> None:
+@click.option("--audit-unit", "audit_units", multiple=True, metavar="CODE",
+              help="An auditor reads only the cases of these units (repeatable); none: the whole province.")
+def users_add(username: str, password: str, groups: tuple[str, ...], unit: str | None, full_name: str,
+              audit_units: tuple[str, ...]) -> None:
     """Create a user."""
     backend = Backend.connect()
     try:
         with backend.transaction() as session:
-            user = users.add_user(session, username, password, groups, unit=unit, full_name=full_name)
+            user = users.add_user(session, username, password, groups, unit=unit, full_name=full_name,
+                                  audit_units=audit_units)
             click.echo(f"Đã tạo người dùng {user.username} ({', '.join(sorted(user.groups))})")
     except InvalidInput as exc:
         _fail("; ".join(f"{e.field}: {e.message('vi')}" for e in exc.errors))
+            if user.audit_units:
+                click.echo(f"Phạm vi kiểm toán: {', '.join(sorted(user.audit_units))}")
 
 
 @users_group.command("token")

@@ -56,7 +56,7 @@ def _display(detail: views.TaskDetail) -> object:
 @login_required
 def submit(task_id: str) -> Response | str | tuple[str, int]:
     """Gửi: validate and complete, or show the errors next to their fields."""
-    detail = views.task_detail(db(), runtime(), current_user, task_id)
+    detail = views.task_for_submission(db(), runtime(), current_user, task_id)
     if detail.form is None:
         data: dict[str, object] = {}
     else:
