@@ -89,10 +89,10 @@ def users_add(username: str, password: str, groups: tuple[str, ...], unit: str |
             user = users.add_user(session, username, password, groups, unit=unit, full_name=full_name,
                                   audit_units=audit_units)
             click.echo(f"Đã tạo người dùng {user.username} ({', '.join(sorted(user.groups))})")
-    except InvalidInput as exc:
-        _fail("; ".join(f"{e.field}: {e.message('vi')}" for e in exc.errors))
             if user.audit_units:
                 click.echo(f"Phạm vi kiểm toán: {', '.join(sorted(user.audit_units))}")
+    except InvalidInput as exc:
+        _fail("; ".join(f"{e.field}: {e.message('vi')}" for e in exc.errors))
 
 
 @users_group.command("token")
