@@ -87,3 +87,11 @@ def cli_verify_succeeds(db_url: str) -> None:
     result = reentry_cli(db_url, "audit", "verify")
     assert result.returncode == 0, result.stderr
     assert "toàn vẹn" in result.stdout
+
+
+@then(parsers.parse("\"reentry audit verify\" fails naming audit event {seq:d} of the case"))
+def cli_verify_fails(db_url: str, case: CaseRef, seq: int) -> None:
+    result = reentry_cli(db_url, "audit", "verify")
+    assert result.returncode == 1
+    assert f"hồ sơ {case.business_key} sự kiện số {seq}" in result.stderr
+    assert "nội dung sự kiện đã bị sửa" in result.stderr

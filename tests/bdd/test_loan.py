@@ -36,7 +36,6 @@ from tests.support import Clock
 from tests.support import attempt
 from tests.support import loan_dossier
 from tests.support import read
-from tests.support import reentry_cli
 from tests.support import run
 from workflows.calendar import VIETNAM_TZ
 from workflows.registry import read_folder
@@ -297,14 +296,6 @@ def tamper(backend: Backend, case: CaseRef, seq: int) -> None:
         data = dict(conn.execute(sa.select(AuditEvent.data).where(where)).scalar_one())
         data["requested_amount_vnd"] = 99_000_000
         conn.execute(sa.update(AuditEvent).where(where).values(data=data))
-
-
-@then(parsers.parse("\"reentry audit verify\" fails naming audit event {seq:d} of the case"))
-def cli_verify_fails(db_url: str, case: CaseRef, seq: int) -> None:
-    result = reentry_cli(db_url, "audit", "verify")
-    assert result.returncode == 1
-    assert f"hồ sơ {case.business_key} sự kiện số {seq}" in result.stderr
-    assert "nội dung sự kiện đã bị sửa" in result.stderr
 
 
 @then(parsers.parse("the commune task is due {days:d} working days later"))
