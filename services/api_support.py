@@ -72,8 +72,13 @@ def case_history(session: Session, user: User, instance_id: int) -> list[AuditEv
     return views.history(session, instance.id)
 
 
-def verify_audit(session: Session, user: User) -> audit.Verification:
-    """Check every audit chain; only auditors and administrators may ask."""
+def verify_audit(session: Session, user: User, instance_id: int | None = None) -> audit.Verification:
+    """Check every audit chain, or the chain of case ``instance_id``; only auditors and administrators may ask.
+
+    :raise NotFound: case ``instance_id`` does not exist or ``user`` may not see it.
+    """
     if not user.groups & authz.READ_ALL_GROUPS:
         raise NotAllowed()
-    return audit.verify(session)
+    if instance_id is not None:
+        cases.get_case(session, user, instance_id)
+    return audit.verify(session, instance_id)

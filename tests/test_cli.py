@@ -1,10 +1,20 @@
 """The reentry command line, run as a person runs it: a real process against a real database."""
 from __future__ import annotations
 
+import json
+import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
+from services.backend import Backend
+from services.models import ProcessInstance
+from tests.support import read
 from tests.support import reentry_cli
+from tests.web.conftest import CAST
+from tests.web.conftest import add_people
+from tests.web.conftest import loan_at
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -68,3 +78,65 @@ def test_demo_without_serving_prepares_users_and_cases(tmp_path: Path) -> None:
     for stage in ("draft", "appraisal", "council", "signing", "awarded", "not_approved", "rejected"):
         assert f": {stage}" in result.stdout
     assert reentry_cli(url, "audit", "verify").returncode == 0
+
+
+def _no_database_cli(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """``reentry`` with no database configured: no REENTRY_DATABASE_URL, and an instance folder that must
+    stay uncreated (the default database would be made there)."""
+    env = {k: v for k, v in os.environ.items() if k != "REENTRY_DATABASE_URL"}
+    env["REENTRY_INSTANCE_DIR"] = str(tmp_path / "no-instance")
+    return subprocess.run([sys.executable, "-c", "from web.cli import main; main()", *args], env=env,
+                          capture_output=True, text=True, timeout=120, check=False, cwd=ROOT)
+
+
+def test_audit_export_then_verify_the_file_without_a_database(backend: Backend, db_url: str, tmp_path: Path) -> None:
+    """An exported history verifies with no database at all; an edited event in it is named, exit 1."""
+    add_people(backend, CAST)
+    instance_id = loan_at(backend, "appraise_loan")
+    key = read(backend, lambda s: s.get_one(ProcessInstance, instance_id).business_key)
+    out = tmp_path / "lich-su.json"
+    exported = reentry_cli(db_url, "audit", "export", key, "--out", str(out))
+    assert exported.returncode == 0, exported.stderr
+    assert f"Đã ghi {out}" in exported.stdout
+    as_csv = reentry_cli(db_url, "audit", "export", key, "--format", "csv", "--out", str(tmp_path / "lich-su.csv"))
+    assert as_csv.returncode == 0 and (tmp_path / "lich-su.csv").read_bytes().startswith(b"\xef\xbb\xbf")
+
+    intact = _no_database_cli(tmp_path, "audit", "verify", "--file", str(out))
+    assert intact.returncode == 0, intact.stderr
+    assert f"Bản xuất toàn vẹn: hồ sơ {key}, 3 sự kiện" in intact.stdout
+    assert not (tmp_path / "no-instance").exists()
+
+    original = out.read_text(encoding="utf-8")
+    document = json.loads(original)
+    document["events"][1]["data"]["requested_amount_vnd"] = 99_000_000
+    out.write_text(json.dumps(document, ensure_ascii=False), encoding="utf-8")
+    tampered = _no_database_cli(tmp_path, "audit", "verify", "--file", str(out))
+    assert tampered.returncode == 1
+    assert f"hồ sơ {key} sự kiện số 2" in tampered.stderr and "nội dung sự kiện đã bị sửa" in tampered.stderr
+
+    document = json.loads(original)
+    del document["events"][2]
+    out.write_text(json.dumps(document, ensure_ascii=False), encoding="utf-8")
+    truncated = _no_database_cli(tmp_path, "audit", "verify", "--file", str(out))
+    assert truncated.returncode == 1 and f"hồ sơ {key} sự kiện số 3" in truncated.stderr
+    assert "thiếu sự kiện cuối" in truncated.stderr
+    assert reentry_cli(db_url, "audit", "verify", "--instance", str(instance_id)).returncode == 0
+
+
+def test_audit_verify_file_refuses_what_is_not_an_export(tmp_path: Path) -> None:
+    """Not JSON, or JSON that is no export: exit 1 with a Vietnamese reason."""
+    garbage = tmp_path / "x.json"
+    garbage.write_text("{khong phai json", encoding="utf-8")
+    result = _no_database_cli(tmp_path, "audit", "verify", "--file", str(garbage))
+    assert result.returncode == 1 and "không phải tệp JSON hợp lệ" in result.stderr
+    garbage.write_text('{"events": []}', encoding="utf-8")
+    result = _no_database_cli(tmp_path, "audit", "verify", "--file", str(garbage))
+    assert result.returncode == 1 and "không phải bản xuất lịch sử hồ sơ" in result.stderr
+
+
+def test_audit_export_of_an_unknown_case_fails(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'cli.db'}"
+    reentry_cli(url, "init-db")
+    result = reentry_cli(url, "audit", "export", "HS-2026-999999", "--out", str(tmp_path / "x.json"))
+    assert result.returncode == 1 and "HS-2026-999999" in result.stderr
+    assert not (tmp_path / "x.json").exists()

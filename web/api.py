@@ -22,6 +22,7 @@ from flask import request
 from flask.typing import ResponseReturnValue
 
 from services import api_support
+from services import audit_export
 from services import cases
 from services import documents
 from services import replay
@@ -39,6 +40,7 @@ from services.models import User
 from services.status import InstanceStatus
 from services.status import TaskStatus
 from web import openapi
+from web.cases_views import export_response
 from web.cases_views import pdf_response
 from web.db import command
 from web.db import db
@@ -256,8 +258,19 @@ def complete_task(user: User, task_id: UUID) -> ResponseReturnValue:
 @bp.get("/audit/verify")
 @bearer_required
 def verify_audit(user: User) -> ResponseReturnValue:
-    """Check every audit chain (auditors and administrators)."""
-    return jsonify(api_support.verify_audit(db(), user).as_dict())
+    """Check every audit chain, or one case's with ``instance_id`` (auditors and administrators)."""
+    errors: list[FieldError] = []
+    instance_id = _int_arg("instance_id", 0, 1, MAX_ID, errors)
+    if errors:
+        raise InvalidInput(errors)
+    return jsonify(api_support.verify_audit(db(), user, instance_id or None).as_dict())
+
+
+@bp.get(f"/instances/<int(min=1, max={MAX_ID}):instance_id>/audit/export")
+@bearer_required
+def export_history(user: User, instance_id: int) -> ResponseReturnValue:
+    """The case's history with every hash (``format=json``, the default) or as CSV for reading."""
+    return export_response(audit_export.export_for(db(), user, instance_id, request.args.get("format", "json")))
 
 
 @bp.get("/openapi.json")

@@ -19,6 +19,7 @@ from flask_login import login_required
 from werkzeug.wrappers import Response
 
 from services import attachments
+from services import audit_export
 from services import cases
 from services import documents
 from services import views
@@ -175,5 +176,20 @@ def pdf_response(file: documents.PdfFile) -> FlaskResponse:
     response = FlaskResponse(file.content, mimetype="application/pdf")
     response.headers["Content-Disposition"] = (f'inline; filename="{file.ascii_name}"; '
                                                f"filename*=UTF-8''{quote(file.file_name)}")
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+@bp.get("/cases/<int:instance_id>/history.<any(json, csv):file_format>")
+@login_required
+def history_export(instance_id: int, file_format: str) -> FlaskResponse:
+    """Tải lịch sử: the case's history with every hash (JSON) or for reading (CSV), for those who see the case."""
+    return export_response(audit_export.export_for(db(), current_user, instance_id, file_format))
+
+
+def export_response(file: audit_export.ExportFile) -> FlaskResponse:
+    """``file`` as a download, never cached (it holds case data)."""
+    response = FlaskResponse(file.content, content_type=file.content_type)
+    response.headers["Content-Disposition"] = f'attachment; filename="{file.file_name}"'
     response.headers["Cache-Control"] = "private, no-store"
     return response

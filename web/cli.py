@@ -2,12 +2,14 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import sys
 from pathlib import Path
 
 import click
 
 from services import audit
+from services import audit_export
 from services import documents
 from services import users
 from services.backend import Backend
@@ -154,17 +156,61 @@ def audit_group() -> None:
 
 @audit_group.command("verify")
 @click.option("--instance", "instance_id", type=int, default=None, help="Check one case only.")
-def audit_verify(instance_id: int | None) -> None:
+@click.option("--file", "export_file", default=None, type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Check an export (reentry audit export) instead of the database; no database is needed.")
+def audit_verify(instance_id: int | None, export_file: Path | None) -> None:
     """Exit 0 when the chain holds; otherwise name the first bad event and exit 1."""
+    if export_file is not None:
+        if instance_id is not None:
+            _fail("--file và --instance không dùng cùng nhau")
+        _verify_export(export_file)
+        return
     backend = Backend.connect()
     with backend.sessions() as session:
         result = audit.verify(session, instance_id)
     if result.ok:
         click.echo(f"Chuỗi kiểm toán toàn vẹn: {result.events_checked} sự kiện")
         return
-    bad = result.first_bad or {}
-    _fail(f"chuỗi kiểm toán bị phá vỡ tại hồ sơ {bad.get('business_key')} sự kiện số {bad.get('seq')} "
-          f"(id {bad.get('event_id')}): {bad.get('reason')}")
+    _fail(_broken(result.first_bad or {}))
+
+
+def _verify_export(path: Path) -> None:
+    # Only the file is read: an inspector checks what they were handed on a machine without the database.
+    try:
+        document = json.loads(path.read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, ValueError) as exc:
+        _fail(f"{path}: không phải tệp JSON hợp lệ ({exc})")
+        return
+    result = audit.verify_document(document)
+    if not result.ok:
+        _fail(f"{path}: {_broken(result.first_bad or {})}")
+        return
+    click.echo(f"Bản xuất toàn vẹn: hồ sơ {document['case']['business_key']}, {result.events_checked} sự kiện, "
+               f"khớp đầu chuỗi ghi trong tệp")
+
+
+def _broken(bad: dict[str, object]) -> str:
+    return (f"chuỗi kiểm toán bị phá vỡ tại hồ sơ {bad.get('business_key')} sự kiện số {bad.get('seq')} "
+            f"(id {bad.get('event_id')}): {bad.get('reason')}")
+
+
+@audit_group.command("export")
+@click.argument("business_key")
+@click.option("--format", "file_format", type=click.Choice(audit_export.FORMATS), default="json", show_default=True,
+              help="json: every hash, for `reentry audit verify --file`; csv: for reading in a spreadsheet.")
+@click.option("--out", "out", required=True, type=click.Path(dir_okay=False, writable=True, path_type=Path))
+def audit_export_history(business_key: str, file_format: str, out: Path) -> None:
+    """Write the history of case BUSINESS_KEY (HS-2026-000001) with its hashes; reads every case, as an auditor."""
+    backend = Backend.connect()
+    try:
+        with backend.sessions() as session:
+            file = audit_export.export_by_business_key(session, business_key, file_format)
+    except ServiceError as exc:
+        _fail(f"{business_key}: {exc.message('vi')}")
+        return
+    out.write_bytes(file.content)
+    size = f"{len(file.content):,}".replace(",", ".")
+    click.echo(f"Đã ghi {out} ({size} byte)")
 
 
 @main.group("documents")

@@ -7,6 +7,8 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Any
 
+from services.audit import EXPORT_FORMAT
+from services.audit import EXPORT_VERSION
 from services.status import AuditType
 from services.status import InstanceStatus
 from services.status import TaskStatus
@@ -36,7 +38,7 @@ def document() -> dict[str, Any]:
         "servers": [{"url": "/api/v1"}],
         "security": [{"bearerAuth": []}],
         "paths": {**_auth_paths(), **_case_paths(), **_attachment_paths(), **_document_paths(),
-                  **_task_paths(), **_audit_paths()},
+                  **_task_paths(), **_audit_paths(), **_history_export_paths()},
         "components": {
             "securitySchemes": {"bearerAuth": {
                 "type": "http", "scheme": "bearer", "description": "From POST /auth/token or `reentry users token`"}},
@@ -208,9 +210,39 @@ def _task_paths() -> dict[str, Schema]:
 
 
 def _audit_paths() -> dict[str, Schema]:
+    one_case = {"name": "instance_id", "in": "query", "description": "Check only this case's chain",
+                "schema": {"type": "integer", "minimum": 1, "maximum": MAX_ID}}
     return {"/audit/verify": {"get": operation(
-        "verifyAudit", "Check every case's audit chain (groups auditor and admin only)",
-        ("200", json_body(ref("schemas", "Verification"), "The result")), "401", "403")}}
+        "verifyAudit", "Check every case's audit chain, or one case's (groups auditor and admin only)",
+        ("200", json_body(ref("schemas", "Verification"), "The result")), "400", "401", "403", "404",
+        parameters=[one_case])}}
+
+
+def _history_export_paths() -> dict[str, Schema]:
+    file_format = {"name": "format", "in": "query", "description": "`json`: every hashed field and hash, checkable "
+                   "offline with `reentry audit verify --file`; `csv`: one row per event for reading (UTF-8 with BOM)",
+                   "schema": {"type": "string", "enum": ["json", "csv"], "default": "json"}}
+    exported = {"description": "The case's history as a file (Content-Disposition: attachment)",
+                "headers": {"Content-Disposition": {"schema": STRING}},
+                "content": {"application/json": {"schema": ref("schemas", "AuditExport")},
+                            "text/csv": {"schema": STRING}}}
+    return {"/instances/{instance_id}/audit/export": {"get": operation(
+        "exportInstanceHistory", "The case's audit history with its hashes, as JSON or CSV", ("200", exported),
+        "400", "401", "404", parameters=[ref("parameters", "InstanceId"), file_format])}}
+
+
+def _history_export_schemas() -> dict[str, Schema]:
+    event = obj({"id": INTEGER, "seq": INTEGER, "at": {**DATE_TIME, "description": "UTC, exactly as hashed"},
+                 "actor": STRING, "type": enum(AuditType), "task_name": nullable(STRING), "task_id": nullable(STRING),
+                 "data": ANY_OBJECT, "routing": {"type": "array", "items": ANY_OBJECT}, "state_hash": STRING,
+                 "prev_hash": STRING, "hash": STRING})
+    case = obj({"id": INTEGER, "business_key": STRING, "process_key": STRING, "process_version": INTEGER,
+                "status": enum(InstanceStatus), "outcome": nullable(STRING)})
+    return {"AuditExport": obj({
+        "format": {"type": "string", "enum": [EXPORT_FORMAT]}, "version": {"type": "integer", "enum": [EXPORT_VERSION]},
+        "hash_rule": {**STRING, "description": "How each event's hash is made"}, "exported_at": DATE_TIME,
+        "case": case, "head": obj({"audit_seq": INTEGER, "audit_head": STRING}),
+        "events": {"type": "array", "items": event, "description": "In chain order"}})}
 
 
 def _parameters() -> dict[str, Schema]:
@@ -224,7 +256,8 @@ def _parameters() -> dict[str, Schema]:
 # --- schemas -----------------------------------------------------------------------------------------------
 
 def _schemas() -> dict[str, Schema]:
-    return {**_request_schemas(), **_case_schemas(), **_task_schemas(), **_error_schemas()}
+    return {**_request_schemas(), **_case_schemas(), **_task_schemas(), **_error_schemas(),
+            **_history_export_schemas()}
 
 
 def _request_schemas() -> dict[str, Schema]:
