@@ -72,3 +72,11 @@ def test_steps_outside_the_case_and_strangers_are_refused(app: Flask, backend: B
     instance_id = case_at(backend, "confirm_at_commune")
     error_page(signed_in(app, KHANH).get(f"/cases/{instance_id}/history?step=99"), 400)
     error_page(signed_in(app, CUONG).get(f"/cases/{instance_id}/history"), 404)
+
+
+@pytest.mark.usefixtures("staff")
+def test_the_case_page_leads_to_the_history(app: Flask, backend: Backend) -> None:
+    instance_id = case_at(backend, "confirm_at_commune")
+    page = parse(signed_in(app, KHANH).get(f"/cases/{instance_id}"))
+    links = [a.attrs["href"] for a in page.find_all("a") if a.text() == "Xem lịch sử chi tiết và phát lại từng bước"]
+    assert links == [f"/cases/{instance_id}/history"]
