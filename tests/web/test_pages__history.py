@@ -47,6 +47,8 @@ def test_the_inspector_steps_through_a_returned_dossier(app: Flask, backend: Bac
     assert len(page.find("ol", cls="timeline").find_all("li", id="step-4")) == 1
     correction = page.find("li", id="step-4").find("table", cls="changes").text()
     assert "Số điện thoại" in correction and "0987001122" in correction
+    submitted = page.find("li", id="step-3").find("details", cls="submitted").text()
+    assert "Số điện thoại không liên lạc được" in submitted
     reasons = page.find("li", id="step-3").find("ul", cls="reasons").text()
     assert "Ý kiến của UBND xã?" in reasons and "Đếm số lần trả lại" in reasons
     at_three = parse(inspector.get(f"/cases/{instance_id}/history?step=3"))
