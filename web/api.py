@@ -23,6 +23,7 @@ from flask.typing import ResponseReturnValue
 
 from services import api_support
 from services import audit_export
+from services import audit_search
 from services import cases
 from services import documents
 from services import replay
@@ -40,6 +41,7 @@ from services.models import User
 from services.status import InstanceStatus
 from services.status import TaskStatus
 from web import openapi
+from web.audit_views import csv_response
 from web.cases_views import export_response
 from web.cases_views import pdf_response
 from web.db import command
@@ -273,6 +275,28 @@ def export_history(user: User, instance_id: int) -> ResponseReturnValue:
     return export_response(audit_export.export_for(db(), user, instance_id, request.args.get("format", "json")))
 
 
+@bp.get("/audit/events")
+@bearer_required
+def audit_events(user: User) -> ResponseReturnValue:
+    """Audit events of the cases in the caller's scope, newest first, 50 a page, or all of them as CSV."""
+    errors: list[FieldError] = []
+    page = _int_arg("page", 1, 1, MAX_ID, errors)
+    answer = request.args.get("format") or "json"
+    if answer not in openapi.AUDIT_FORMATS:
+        errors.append(FieldError("format", "choice"))
+    try:
+        filters = audit_search.parse_filter(request.args, audit_search.ISO_DATES)
+    except InvalidInput as exc:
+        raise InvalidInput([*exc.errors, *errors]) from None
+    if errors:
+        raise InvalidInput(errors)
+    if answer == "csv":
+        return csv_response(lambda session: audit_search.export(session, user, filters))
+    found, locale = audit_search.search(db(), user, filters, page), current_locale()
+    return jsonify(events=[_audit_row_json(e, locale) for e in found.items], page=found.page,
+                   per_page=found.per_page, total=found.total, pages=found.pages)
+
+
 @bp.get("/openapi.json")
 def openapi_document() -> ResponseReturnValue:
     """The OpenAPI 3.1 document of this API."""
@@ -422,3 +446,10 @@ def _completed_json(task: HumanTask, now: dt.datetime, locale: str) -> dict[str,
 def _event_json(event: AuditEvent) -> dict[str, Any]:
     return {"seq": event.seq, "at": _iso(event.at), "actor": event.actor, "type": event.type,
             "task": event.task_name, "data": event.data, "hash": event.hash}
+
+
+def _audit_row_json(row: audit_search.EventRow, locale: str) -> dict[str, Any]:
+    return {"id": row.id, "instance_id": row.instance_id, "business_key": row.business_key,
+            "process_key": row.process_key, "seq": row.seq, "at": row.at.isoformat(), "actor": row.actor,
+            "actor_name": row.actor_name, "type": row.type, "task": row.task_name,
+            "task_title": row.task_label(locale) or None}

@@ -13,6 +13,7 @@ from services.backend import Backend
 from web import admin
 from web import api
 from web import api_attachments  # noqa: F401 - adds the upload route to the API blueprint
+from web import audit_views
 from web import auth
 from web import cases_views
 from web import errors
@@ -76,7 +77,7 @@ def create_app(config: Mapping[str, Any] | None = None, backend: Backend | None 
 
 
 def _register_blueprints(app: Flask) -> None:
-    for module in (auth, inbox, tasks_views, cases_views, history_views, admin, api, errors):
+    for module in (auth, inbox, tasks_views, cases_views, history_views, audit_views, admin, api, errors):
         app.register_blueprint(module.bp)
     csrf.exempt(api.bp)
 

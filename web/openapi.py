@@ -18,6 +18,7 @@ MAX_LIMIT = 500
 MAX_IDEMPOTENCY_KEY = 100
 PROCESS_KEY_PATTERN = r"^[A-Za-z_][A-Za-z0-9_.-]{0,99}$"
 DOCUMENT_NAME_PATTERN = r"^[a-z][a-z0-9_]{0,39}$"
+AUDIT_FORMATS = ("json", "csv")
 
 Schema = dict[str, Any]
 
@@ -215,7 +216,8 @@ def _audit_paths() -> dict[str, Schema]:
     return {"/audit/verify": {"get": operation(
         "verifyAudit", "Check every case's audit chain, or one case's (groups auditor and admin only)",
         ("200", json_body(ref("schemas", "Verification"), "The result")), "400", "401", "403", "404",
-        parameters=[one_case])}}
+        parameters=[one_case])},
+            "/audit/events": {"get": _audit_search()}}
 
 
 def _history_export_paths() -> dict[str, Schema]:
@@ -243,6 +245,31 @@ def _history_export_schemas() -> dict[str, Schema]:
         "hash_rule": {**STRING, "description": "How each event's hash is made"}, "exported_at": DATE_TIME,
         "case": case, "head": obj({"audit_seq": INTEGER, "audit_head": STRING}),
         "events": {"type": "array", "items": event, "description": "In chain order"}})}
+
+
+def _audit_search() -> Schema:
+    def text(name: str, limit: int, description: str) -> Schema:
+        return {"name": name, "in": "query", "description": description,
+                "schema": {"type": "string", "maxLength": limit}}
+
+    def day(name: str, description: str) -> Schema:
+        return {"name": name, "in": "query", "description": description, "schema": {"type": "string", "format": "date"}}
+
+    parameters = [
+        text("actor", 64, "Username of whoever caused the event (`system` for timers)"),
+        text("process", 100, "Process key, such as `loan_dossier`"),
+        text("task", 100, "BPMN id of the task, such as `confirm_at_commune`"),
+        day("from", "First day, in Vietnam time (yyyy-mm-dd)"), day("to", "Last day, inclusive (yyyy-mm-dd)"),
+        text("case", 32, "Case number, such as `HS-2026-000001`"),
+        {"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": MAX_ID, "default": 1}},
+        {"name": "format", "in": "query", "description": "`csv`: every matching event as CSV (UTF-8 with BOM, "
+         "Vietnamese headers), not paged",
+         "schema": {"type": "string", "enum": list(AUDIT_FORMATS), "default": "json"}},
+    ]
+    found = json_body(ref("schemas", "AuditEventPage"), "One page of events, newest first (50 a page)")
+    found["content"]["text/csv"] = {"schema": {"type": "string"}}
+    return operation("searchAuditEvents", "Audit events of the cases in the caller's scope (auditor and admin only)",
+                     ("200", found), "400", "401", "403", parameters=parameters)
 
 
 def _parameters() -> dict[str, Schema]:
@@ -291,6 +318,14 @@ def _case_schemas() -> dict[str, Schema]:
             "type": "array", "items": ref("schemas", "CompletedTask")}}),
         "StartedInstance": obj({**head, "ready_tasks": ready}),
         "CaseState": obj({**head, "outcome": nullable(STRING), "ready_tasks": ready}),
+        "AuditEvent": obj({
+            "id": INTEGER, "instance_id": INTEGER, "business_key": STRING, "process_key": STRING, "seq": INTEGER,
+            "at": DATE_TIME, "actor": STRING,
+            "actor_name": nullable({**STRING, "description": "The actor's full name"}),
+            "type": enum(AuditType), "task": nullable({**STRING, "description": "The BPMN id of the task, if any"}),
+            "task_title": nullable({**STRING, "description": "In the caller's language"})}),
+        "AuditEventPage": obj({"events": {"type": "array", "items": ref("schemas", "AuditEvent")}, "page": INTEGER,
+                               "per_page": INTEGER, "total": INTEGER, "pages": INTEGER}),
         "HistoryEvent": obj({"seq": INTEGER, "at": DATE_TIME, "actor": STRING, "type": enum(AuditType),
                              "task": nullable({**STRING, "description": "The BPMN id of the task, if any"}),
                              "data": ANY_OBJECT, "hash": STRING}),
