@@ -73,7 +73,8 @@ def case_history(session: Session, user: User, instance_id: int) -> list[AuditEv
 
 
 def verify_audit(session: Session, user: User, instance_id: int | None = None) -> audit.Verification:
-    """Check every audit chain, or the chain of case ``instance_id``; only auditors and administrators may ask.
+    """Check every audit chain in ``user``'s scope, or the chain of case ``instance_id``; only auditors and
+    administrators may ask. An auditor scoped to units checks their units' cases and hears of no other.
 
     :raise NotFound: case ``instance_id`` does not exist or ``user`` may not see it.
     """
@@ -81,4 +82,5 @@ def verify_audit(session: Session, user: User, instance_id: int | None = None) -
         raise NotAllowed()
     if instance_id is not None:
         cases.get_case(session, user, instance_id)
-    return audit.verify(session, instance_id)
+    scope = None if authz.reads_all_cases(user) else authz.visible_cases_clause(user)
+    return audit.verify(session, instance_id, scope)

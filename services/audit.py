@@ -17,6 +17,7 @@ from operator import itemgetter
 from typing import Any
 from typing import NamedTuple
 
+from sqlalchemy import ColumnElement
 from sqlalchemy import Row
 from sqlalchemy import RowMapping
 from sqlalchemy import select
@@ -116,8 +117,11 @@ class _Link(NamedTuple):
     hash: str
 
 
-def verify(session: Session, instance_id: int | None = None) -> Verification:
-    """Check every chain (or one case's) from its first event to the head stored on the case.
+def verify(session: Session, instance_id: int | None = None,
+           cases_where: ColumnElement[bool] | None = None) -> Verification:
+    """Check every chain (or one case's, or those ``cases_where`` selects) from its first event to its head.
+
+    Events that belong to no case are looked for only when every case is checked.
 
     One query streams the cases in id order, each with its events in seq order (a case without events still
     comes as one row, so a chain deleted whole is seen), and only plain column values are read: a million
@@ -130,6 +134,8 @@ def verify(session: Session, instance_id: int | None = None) -> Verification:
              .order_by(ProcessInstance.id, AuditEvent.seq, AuditEvent.id))
     if instance_id is not None:
         query = query.where(ProcessInstance.id == instance_id)
+    if cases_where is not None:
+        query = query.where(cases_where)
     rows = session.connection().execute(query, execution_options={"yield_per": VERIFY_BATCH})
     checked = 0
     try:
@@ -141,6 +147,8 @@ def verify(session: Session, instance_id: int | None = None) -> Verification:
                 return Verification(False, checked, {"instance_id": case_id, **bad})
     finally:
         rows.close()  # stopping at a bad event must not leave a server-side cursor open
+    if cases_where is not None:
+        return Verification(True, checked, None)
     orphans = session.scalar(select(AuditEvent.id).where(AuditEvent.instance_id.not_in(select(ProcessInstance.id))))
     if orphans is not None:
         return Verification(False, checked, {"event_id": orphans, "reason": "sự kiện không thuộc hồ sơ nào"})

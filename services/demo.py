@@ -26,6 +26,7 @@ class DemoUser:
     full_name: str
     groups: tuple[str, ...]
     unit: str | None
+    audit_units: tuple[str, ...] = ()
 
 
 DEMO_USERS = (
@@ -43,6 +44,7 @@ DEMO_USERS = (
     DemoUser("chutich.nam", "Trương Văn Nam", ("chairman",), None),
     DemoUser("giamdoc.phuc", "Hồ Văn Phúc", ("police_director",), None),
     DemoUser("thanhtra.quynh", "Chu Thị Quỳnh", ("auditor",), None),
+    DemoUser("thanhtra.son", "Lương Văn Sơn", ("auditor",), None, ("10002",)),
     DemoUser("admin", "Quản trị hệ thống", ("admin",), None),
 )
 
@@ -86,7 +88,8 @@ def seed(session: Session, runtime: Runtime, today: dt.date) -> list[str]:
 def _ensure_user(session: Session, demo: DemoUser) -> str:
     if session.scalar(select(User.id).where(User.username == demo.username)) is not None:
         return ""
-    users.add_user(session, demo.username, DEMO_PASSWORD, demo.groups, unit=demo.unit, full_name=demo.full_name)
+    users.add_user(session, demo.username, DEMO_PASSWORD, demo.groups, unit=demo.unit, full_name=demo.full_name,
+                   audit_units=demo.audit_units)
     return f"người dùng {demo.username}"
 
 

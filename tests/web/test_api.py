@@ -306,6 +306,16 @@ def test_audit_verify_names_the_first_tampered_event(api: Api, backend: Backend)
     assert (result["first_bad"]["instance_id"], result["first_bad"]["seq"]) == (case_id, 2)
 
 
+def test_an_auditor_scoped_to_other_units_verifies_only_their_cases(api: Api, backend: Backend) -> None:
+    """The tampered case is in commune 10001; an inspector of 10002 neither sees it nor hears of it."""
+    case_id = loan_at(backend, "appraise_loan")
+    run(backend, lambda s: users.add_user(s, "auditor.b", PASSWORD, ["auditor"], audit_units=["10002"]))
+    run(backend, lambda s: s.execute(sa.update(AuditEvent).where(AuditEvent.instance_id == case_id,
+                                                                 AuditEvent.seq == 2).values(actor="someone.else")))
+    assert (api.get("/audit/verify", "auditor.b").json or {}) == {"ok": True, "events_checked": 0, "first_bad": None}
+    assert (api.get("/audit/verify", "auditor").json or {})["ok"] is False
+
+
 # --- messages --------------------------------------------------------------------------------------------------
 
 def test_messages_are_vietnamese_unless_english_is_asked_for(api: Api) -> None:
