@@ -9,17 +9,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from services import cases
 from services import replay
-from services.errors import InvalidInput
 from services.models import AuditEvent
 from services.models import ProcessInstance
 from services.models import User
 from services.runtime import Runtime
-from workflows.messages import FieldError
 
 
 @dataclass(frozen=True)
@@ -59,13 +55,7 @@ class CaseHistory:
 def case_history(session: Session, runtime: Runtime, user: User, instance_id: int,
                  step: int | None = None) -> CaseHistory:
     """Case ``instance_id``'s timeline, replayed and checked, with step ``step`` (default: the last) selected."""
-    instance = cases.get_case(session, user, instance_id)
-    events = list(session.scalars(select(AuditEvent).where(AuditEvent.instance_id == instance.id)
-                                  .order_by(AuditEvent.seq)))
-    chosen = len(events) if step is None else step
-    if not 1 <= chosen <= len(events):
-        raise InvalidInput([FieldError("step", "maximum" if chosen > 1 else "minimum",
-                                       {"limit": len(events) if chosen > 1 else 1})])
+    instance, events, chosen = replay.case_events(session, user, instance_id, step)
     definition = runtime.definition(session, instance.process_version_id)
     names = definition.element_names()
     steps = replay.run(definition, runtime, events)

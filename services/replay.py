@@ -75,6 +75,15 @@ def replay_case(session: Session, runtime: Runtime, user: User, instance_id: int
     Every event up to ``step`` is re-executed and checked; ``first_mismatch`` is the first of them whose
     replayed state differs from the recorded one.
     """
+    instance, events, wanted = case_events(session, user, instance_id, step)
+    steps = run(runtime.definition(session, instance.process_version_id), runtime, events[:wanted])
+    mismatch = next((s.seq for s in steps if not s.matches), None)
+    return Replay(instance, steps[-1], len(events), mismatch)
+
+
+def case_events(session: Session, user: User, instance_id: int,
+                step: int | None) -> tuple[ProcessInstance, list[AuditEvent], int]:
+    """The case if ``user`` may see it, its audit events in order, and ``step`` checked (None: the last)."""
     instance = cases.get_case(session, user, instance_id)
     events = list(session.scalars(select(AuditEvent).where(AuditEvent.instance_id == instance.id)
                                   .order_by(AuditEvent.seq)))
@@ -82,9 +91,7 @@ def replay_case(session: Session, runtime: Runtime, user: User, instance_id: int
     if not 1 <= wanted <= len(events):
         raise InvalidInput([FieldError("step", "maximum" if wanted > 1 else "minimum",
                                        {"limit": len(events) if wanted > 1 else 1})])
-    steps = run(runtime.definition(session, instance.process_version_id), runtime, events[:wanted])
-    mismatch = next((s.seq for s in steps if not s.matches), None)
-    return Replay(instance, steps[-1], len(events), mismatch)
+    return instance, events, wanted
 
 
 def run(definition: ProcessDefinition, runtime: Runtime, events: list[AuditEvent]) -> list[ReplayedStep]:

@@ -4,9 +4,12 @@ from __future__ import annotations
 import datetime as dt
 import json
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import Protocol
 
 import click
+from sqlalchemy.orm import Session
 
 from services import audit
 from services import audit_export
@@ -20,6 +23,7 @@ from services.deploy import deploy_sources
 from services.errors import DeployRejected
 from services.errors import InvalidInput
 from services.errors import ServiceError
+from services.runtime import Runtime
 from services.schema import upgrade
 from web.server import serve as run_server
 from web.worker import run_worker
@@ -201,16 +205,7 @@ def _broken(bad: dict[str, object]) -> str:
 @click.option("--out", "out", required=True, type=click.Path(dir_okay=False, writable=True, path_type=Path))
 def audit_export_history(business_key: str, file_format: str, out: Path) -> None:
     """Write the history of case BUSINESS_KEY (HS-2026-000001) with its hashes; reads every case, as an auditor."""
-    backend = Backend.connect()
-    try:
-        with backend.sessions() as session:
-            file = audit_export.export_by_business_key(session, business_key, file_format)
-    except ServiceError as exc:
-        _fail(f"{business_key}: {exc.message('vi')}")
-        return
-    out.write_bytes(file.content)
-    size = f"{len(file.content):,}".replace(",", ".")
-    click.echo(f"Đã ghi {out} ({size} byte)")
+    _write_case_file(business_key, out, lambda s, _r: audit_export.export_by_business_key(s, business_key, file_format))
 
 
 @main.group("documents")
@@ -224,10 +219,20 @@ def documents_group() -> None:
 @click.option("--out", "out", required=True, type=click.Path(dir_okay=False, writable=True, path_type=Path))
 def documents_pdf(business_key: str, name: str, out: Path) -> None:
     """Write document NAME of case BUSINESS_KEY (HS-2026-000001) as a PDF; reads every case, as an auditor."""
+    _write_case_file(business_key, out, lambda s, r: documents.pdf_by_business_key(s, r, business_key, name))
+
+
+class _CaseFile(Protocol):
+    @property
+    def content(self) -> bytes: ...
+
+
+def _write_case_file(business_key: str, out: Path, produce: Callable[[Session, Runtime], _CaseFile]) -> None:
+    """Write the file ``produce`` makes of a case to ``out`` (its ``content`` bytes), or fail naming the case."""
     backend = Backend.connect()
     try:
         with backend.sessions() as session:
-            file = documents.pdf_by_business_key(session, backend.runtime, business_key, name)
+            file = produce(session, backend.runtime)
     except ServiceError as exc:
         _fail(f"{business_key}: {exc.message('vi')}")
         return
