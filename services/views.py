@@ -46,6 +46,7 @@ class CaseDetail:
     fields: dict[str, tuple[dict[str, Any], dict[str, Any]]]
     diagram_xml: str
     documents: list[documents.DocumentKind]
+    element_names: dict[str, str]
 
 
 def task_detail(session: Session, runtime: Runtime, user: User, task_id: str) -> TaskDetail:
@@ -85,7 +86,7 @@ def case_detail(session: Session, runtime: Runtime, user: User, instance_id: int
     return CaseDetail(instance, data, [r for r in rows if r.status == TaskStatus.OPEN],
                       [r for r in rows if r.status == TaskStatus.COMPLETED], history(session, instance.id),
                       definition.field_schemas(), definition.diagram_xml(),
-                      documents.available(instance.process_key, data))
+                      documents.available(instance.process_key, data), definition.element_names())
 
 
 def history(session: Session, instance_id: int) -> list[AuditEvent]:

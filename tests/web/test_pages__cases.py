@@ -82,7 +82,7 @@ def test_case_page_of_a_running_case(app: Flask, backend: Backend) -> None:
     history = next(s for s in doc.find_all("section") if s.find("h2").text() == "Lịch sử xử lý")
     rows = [[td.text() for td in r.find_all("td")] for r in history.find("tbody").find_all("tr")]
     assert [(r[0], r[2], r[3]) for r in rows] == [("1", "an.nguyen", "Tạo hồ sơ"),
-                                                  ("2", "an.nguyen", "Hoàn thành công việc · compile_dossier")]
+                                                  ("2", "an.nguyen", "Hoàn thành công việc · Lập hồ sơ vay vốn")]
     assert doc.find("form", action=f"/cases/{instance_id}/withdraw")
 
 
