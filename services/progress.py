@@ -13,7 +13,6 @@ from typing import Any
 
 from sqlalchemy import Select
 from sqlalchemy import Table
-from sqlalchemy import Update
 from sqlalchemy import bindparam
 from sqlalchemy import insert
 from sqlalchemy import select
@@ -24,6 +23,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
 
 from services import audit
+from services import driver
 from services.errors import Conflict
 from services.models import AuditEvent
 from services.models import HumanTask
@@ -45,18 +45,20 @@ _UNLOADED = object()
 # Written on every step; the other saved columns only when their value changes, which keeps SQLite off the
 # pages of their indexes (status, unit, next_timer_at) and so shortens the durable commit.
 _ALWAYS_SAVED = frozenset(("state", "state_token", "updated_at", "audit_seq", "audit_head"))
-# Built once (per set of columns): constructing statements costs more than running them.
-_SAVES: dict[tuple[str, ...], Update] = {}
-_CLOSE_TASK = (update(TASKS).where(TASKS.c.id == bindparam("task_id"))
-               .values({c: bindparam(c) for c in ("status", "completed_by_id", "completed_at", "assignee_id")}))
-_ADD_TASKS = insert(TASKS)
-_ADD_EVENT = insert(EVENTS)
-_COMPLETERS = select(TASKS.c.completed_by_id).where(
-    TASKS.c.instance_id == bindparam("instance_id"), TASKS.c.task_name.in_(bindparam("names", expanding=True)),
-    TASKS.c.completed_by_id.is_not(None))
+# The step's statements run on the driver (see services.driver), built once (per set of columns).
+_SAVES: dict[tuple[str, ...], driver.Prepared] = {}
+_CLOSE_TASK = driver.Prepared(update(TASKS).where(TASKS.c.id == bindparam("task_id")).values(
+    {c: bindparam(c) for c in ("status", "completed_by_id", "completed_at", "assignee_id")}))
+_ADD_TASKS = driver.Prepared(insert(TASKS).values({c.name: bindparam(c.name) for c in TASKS.c}))
+_ADD_EVENT = driver.Prepared(insert(EVENTS).values({c.name: bindparam(c.name) for c in EVENTS.c if c.name != "id"}))
+_COMPLETED_BY = driver.Prepared(select(TASKS.c.task_name, TASKS.c.completed_by_id).where(
+    TASKS.c.instance_id == bindparam("instance_id"), TASKS.c.completed_by_id.is_not(None)))
+_TASK_ROW = driver.Prepared(select(*TASKS.c).where(TASKS.c.id == bindparam("task_id")))
 # SQLite's write transaction holds the whole database from its BEGIN, so the task may be read with its case.
-_TASK_WITH_CASE = (select(ProcessInstance, HumanTask).join(HumanTask, HumanTask.instance_id == ProcessInstance.id)
-                   .where(HumanTask.id == bindparam("task_id")).execution_options(populate_existing=True))
+_TASK_WITH_CASE = driver.Prepared(select(*CASES.c, *TASKS.c).join(TASKS, TASKS.c.instance_id == CASES.c.id)
+                                  .where(TASKS.c.id == bindparam("task_id")))
+_CASE_OF_TASK_LOCKED = driver.Prepared(select(*CASES.c).join(TASKS, TASKS.c.instance_id == CASES.c.id)
+                                       .where(TASKS.c.id == bindparam("task_id")).with_for_update(of=CASES))
 
 
 @dataclass(frozen=True)
@@ -88,27 +90,26 @@ def record(session: Session, runtime: Runtime, instance: ProcessInstance, step: 
     values = _instance_values(instance, case, data, entry.at) | (step.ends or {})
     event = audit.link(instance, replace(entry, state_hash=case.fingerprint(data)))
     values.update(audit_seq=event["seq"], audit_head=event["hash"])
-    db = session.connection()
     if step.closes is not None and entry.task_id is not None:
-        db.execute(_CLOSE_TASK, {**step.closes, "task_id": entry.task_id})
+        _CLOSE_TASK.execute(session, {**step.closes, "task_id": entry.task_id})
     _sync_inbox(session, instance, step, data, values)
     _escalate(session, instance, step.log.escalated_tasks, entry.at)
     loaded = vars(instance)
     changed = {k: v for k, v in values.items() if k in _ALWAYS_SAVED or loaded.get(k, _UNLOADED) != v}
-    saved = db.execute(_save_case(tuple(changed)), {**changed, "case_id": instance.id,
-                                                    "read_token": instance.state_token})
+    saved = _save_case(tuple(changed)).execute(session, {**changed, "case_id": instance.id,
+                                                         "read_token": instance.state_token})
     if saved.rowcount != 1:
         raise _lost_race()
-    db.execute(_ADD_EVENT, event)
+    _ADD_EVENT.execute(session, event)
     for key, value in changed.items():
         set_committed_value(instance, key, value)
     runtime.checkin(session, instance, case)
 
 
-def _save_case(columns: tuple[str, ...]) -> Update:
+def _save_case(columns: tuple[str, ...]) -> driver.Prepared:
     statement = _SAVES.get(columns)
     if statement is None:
-        statement = _SAVES[columns] = (
+        statement = _SAVES[columns] = driver.Prepared(
             update(CASES).where(CASES.c.id == bindparam("case_id"), CASES.c.state_token == bindparam("read_token"))
             .values({c: bindparam(c) for c in columns}))
     return statement
@@ -147,13 +148,19 @@ def lock_case(session: Session, instance_id: int) -> ProcessInstance | None:
 
 def lock_task(session: Session, task_id: str) -> tuple[ProcessInstance, HumanTask] | None:
     """The task ``task_id`` and its case, the case locked for a write command (see ``lock_case``)."""
+    params = {"task_id": task_id}
     if session.get_bind().dialect.name == "sqlite":
-        found = session.execute(_TASK_WITH_CASE, {"task_id": task_id}).first()
-        return None if found is None else (found[0], found[1])
-    instance = session.scalar(lock_case_of_task(task_id))
-    if instance is None:
+        found = _TASK_WITH_CASE.first(session, params)
+        if found is None:
+            return None
+        split = len(CASES.c)
+        return (driver.attach(session, ProcessInstance, found[:split]),
+                driver.attach(session, HumanTask, found[split:]))
+    case = _CASE_OF_TASK_LOCKED.first(session, params)
+    task = _TASK_ROW.first(session, params) if case is not None else None
+    if case is None or task is None:
         return None
-    return instance, session.get_one(HumanTask, task_id, populate_existing=True)
+    return driver.attach(session, ProcessInstance, case), driver.attach(session, HumanTask, task)
 
 
 def lock_case_of_task(task_id: str) -> Select[ProcessInstance]:
@@ -183,7 +190,7 @@ def _sync_inbox(session: Session, instance: ProcessInstance, step: Step, data: d
     fresh = [_new_row(session, instance, t, data, values, step.entry.at) for t in ready if t.id not in ready_before]
     db = session.connection()
     if fresh:
-        db.execute(_ADD_TASKS, fresh)
+        _ADD_TASKS.execute_many(session, fresh)
     gone = ready_before - {t.id for t in ready}
     if gone:
         db.execute(update(TASKS).where(TASKS.c.id.in_(gone), TASKS.c.status == TaskStatus.OPEN)
@@ -218,9 +225,9 @@ def _new_row(session: Session, instance: ProcessInstance, task: ReadyTask, data:
 def _excluded(session: Session, instance: ProcessInstance, separate_from: str | None) -> str:
     if not separate_from or instance.id is None:
         return ""
-    ids: list[int] = [i for i in session.connection().scalars(
-        _COMPLETERS, {"instance_id": instance.id, "names": separate_from.split(",")}) if i is not None]
-    return "," + ",".join(str(i) for i in sorted(set(ids))) + "," if ids else ""
+    names = set(separate_from.split(","))
+    ids = {user_id for name, user_id in _COMPLETED_BY.all(session, {"instance_id": instance.id}) if name in names}
+    return "," + ",".join(str(i) for i in sorted(ids)) + "," if ids else ""
 
 
 def _escalate(session: Session, instance: ProcessInstance, task_names: list[str], at: dt.datetime) -> None:

@@ -12,10 +12,12 @@ from dataclasses import dataclass
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError
 from argon2.exceptions import VerificationError
+from sqlalchemy import Table
 from sqlalchemy import bindparam
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from services import driver
 from services.db import utcnow
 from services.errors import InvalidInput
 from services.errors import NotFound
@@ -126,16 +128,17 @@ def authenticate(session: Session, username: str, password: str) -> User | None:
     return user
 
 
-# Built once: every command starts by loading its actor, and building the query costs more than running it.
-_USER_NAMED = select(User).where(User.username == bindparam("username"))
+# Every command starts by loading its actor: read on the driver (see services.driver).
+_USERS: Table = User.__table__  # type: ignore[assignment]
+_USER_NAMED = driver.Prepared(select(*_USERS.c).where(_USERS.c.username == bindparam("username")))
 
 
 def get_user(session: Session, username: str) -> User:
     """The user named ``username``."""
-    user = session.scalar(_USER_NAMED, {"username": username})
-    if user is None:
+    row = _USER_NAMED.first(session, {"username": username})
+    if row is None:
         raise NotFound("user")
-    return user
+    return driver.attach(session, User, row)
 
 
 def issue_token(session: Session, user: User, lifetime: dt.timedelta = TOKEN_LIFETIME) -> tuple[str, dt.datetime]:

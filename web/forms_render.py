@@ -5,6 +5,7 @@ The page must work without JavaScript, so everything a widget needs is decided h
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -190,9 +191,11 @@ def _number(kind: str, text: str) -> int | float | str:
         digits = text.replace(".", "").replace(" ", "").replace("đ", "").replace(",", "")
         return int(digits) if re.fullmatch(r"-?\d+", digits) else text
     try:
-        return float(text.replace(",", "."))
+        value = float(text.replace(",", "."))
     except ValueError:
         return text
+    # "nan" and "inf" parse as floats but are no amount; left as text they fail the form's number check.
+    return value if math.isfinite(value) else text
 
 
 def _iso_date(text: str) -> str:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import ast
 import copy
 import datetime as dt
+import math
 from collections.abc import Callable
 from collections.abc import Iterable
 from collections.abc import Iterator
@@ -189,6 +190,8 @@ _MISSING = object()
 
 
 def _require_json(key: str, value: Any) -> None:
+    if isinstance(value, float) and not math.isfinite(value):
+        raise ScriptRefused(f"Biến '{key}' có giá trị không phải số hữu hạn ({value})")
     if isinstance(value, JSON_SCALARS):
         return
     if isinstance(value, list):

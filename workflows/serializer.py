@@ -4,6 +4,7 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID
 
+import orjson
 from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
 from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnWorkflowConverter
@@ -67,6 +68,12 @@ def _task_dict(task: Any, names: dict[UUID, str], registry: Any) -> dict[str, An
     }
 
 
+# Every value orjson would spell its own way goes to the library's encoder instead, so the document means
+# exactly what the library's json.dumps writes (a datetime keeps its typename, a set becomes a list).
+_ORJSON_OPTIONS = (orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_DATACLASS | orjson.OPT_PASSTHROUGH_SUBCLASS
+                   | orjson.OPT_NON_STR_KEYS)
+
+
 class StateSerializer:
     """Dumps and loads the state of workflows of one process version."""
 
@@ -74,13 +81,29 @@ class StateSerializer:
         registry = BpmnWorkflowSerializer.configure(DEFAULT_CONFIG)
         _StateOnlyConverter(registry, spec, subprocess_specs)
         self._serializer = BpmnWorkflowSerializer(registry)
+        self._encoder = self._serializer._encoder_cls()
         self._spec_serializer = BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(DEFAULT_CONFIG))
         self.spec = spec
 
     def dumps(self, workflow: BpmnWorkflow) -> str:
-        """The workflow's state as JSON text (no spec inside)."""
-        text: str = self._serializer.serialize_json(workflow)
-        return text
+        """The workflow's state as JSON text (no spec inside).
+
+        The library's document, encoded by orjson: every step saves the whole state, and the standard
+        encoder took as long as building the document. What orjson refuses (an integer beyond 64 bits)
+        falls back to the library's own encoding.
+        """
+        serializer = self._serializer
+        serializer.registry._encoder_mode = True
+        try:
+            document = serializer.to_dict(workflow)
+            document[serializer.VERSION_KEY] = serializer.VERSION
+            try:
+                return orjson.dumps(document, default=self._encoder.default, option=_ORJSON_OPTIONS).decode()
+            except orjson.JSONEncodeError:
+                text: str = serializer.serialize_json(workflow)
+                return text
+        finally:
+            serializer.registry._encoder_mode = False
 
     def loads(self, text: str) -> BpmnWorkflow:
         """A workflow restored against this version's spec (the caller sets the script engine)."""
