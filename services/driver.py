@@ -33,6 +33,7 @@ from services.db import Base
 
 Model = TypeVar("Model", bound=Base)
 Processor = Callable[[Any], Any] | None
+_CONNECTION = "reentry_driver_connection"
 
 
 @dataclass(frozen=True)
@@ -84,13 +85,23 @@ class Prepared:
             cursor.close()
 
     def _prepare(self, session: Session) -> tuple[_Compiled, Any]:
-        # ``session.connection()`` begins the command's transaction (BEGIN IMMEDIATE on SQLite) on first use.
-        connection = session.connection()
-        dialect = connection.dialect
+        dialect, connection = _transaction_connection(session)
         compiled = self._compiled.get(id(dialect))
         if compiled is None:
             compiled = self._compiled[id(dialect)] = _compile(self.statement, dialect)
-        return compiled, connection.connection.driver_connection
+        return compiled, connection
+
+
+def _transaction_connection(session: Session) -> tuple[Dialect, Any]:
+    """The dialect and the DBAPI connection of the session's current transaction, looked up once per transaction."""
+    transaction = session.get_transaction()
+    known = session.info.get(_CONNECTION)
+    if transaction is not None and known is not None and known[0] is transaction:
+        return known[1], known[2]
+    # ``session.connection()`` begins the command's transaction (BEGIN IMMEDIATE on SQLite) on first use.
+    connection = session.connection()
+    session.info[_CONNECTION] = (session.get_transaction(), connection.dialect, connection.connection.driver_connection)
+    return connection.dialect, connection.connection.driver_connection
 
 
 def _compile(statement: Executable, dialect: Dialect) -> _Compiled:

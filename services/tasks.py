@@ -107,13 +107,14 @@ def complete_task(session: Session, runtime: Runtime, actor: User, task_id: str,
     at = at or utcnow()
     case = runtime.checkout(session, instance)
     form = case.form(row.task_name)
+    case_data = case.data(snapshot=False)
     clean = dict(data)
     if form is not None:
-        clean, errors = validate_submission(form, data, case.data(snapshot=False), at.astimezone(VIETNAM_TZ).date())
+        clean, errors = validate_submission(form, data, case_data, at.astimezone(VIETNAM_TZ).date())
         if errors:
             raise InvalidInput(errors)
     properties = case.definition.task_properties(row.task_name)
-    clean = task_rules.before_completion(session, instance, properties, clean, case.data(snapshot=False), at)
+    clean = task_rules.before_completion(session, instance, properties, clean, case_data, at)
     ready_before = case.ready_task_ids()
     try:
         log = runtime.engine.complete(case, task_id, clean, at)

@@ -104,7 +104,7 @@ class Case:
 
     def data(self, snapshot: bool = True) -> dict[str, Any]:
         """The case data as it stands now: a copy, or (``snapshot=False``) the live dict for read-only use."""
-        if self.workflow.is_completed() and self.workflow.data:
+        if self.workflow.data and self.workflow.is_completed():  # the cheap test first: this runs on every step
             live = self.workflow.data
         else:
             ready = _ready_human_tasks(self.workflow)
