@@ -46,8 +46,9 @@ def json_error(status: int, message: str, **extra: object) -> tuple[Response, in
     return jsonify({"error": CODES.get(status, "error"), "message": message, **extra}), status
 
 
-def _page(status: int, title: str, message: str) -> tuple[str, int]:
-    return render_template("errors/error.html", status=status, title=title, message=message), status
+def _page(status: int, title: str, message: str, details: list[str] | None = None) -> tuple[str, int]:
+    page = render_template("errors/error.html", status=status, title=title, message=message, details=details or [])
+    return page, status
 
 
 @bp.app_errorhandler(ServiceError)
@@ -62,7 +63,10 @@ def service_error(error: ServiceError) -> tuple[Response | str, int]:
             # The API names people by username everywhere; the message carries the full name.
             extra.update(completed_by=error.username or error.completed_by, completed_at=error.completed_at.isoformat())
         return json_error(status, error.message(locale), **extra)
-    return _page(status, _title(status), error.message(locale))
+    # A page reached with a bad query (a step outside the case, say) names the value it refused.
+    details = ([f"{e['field']}: {e['message']}" for e in (d.as_dict(locale) for d in error.errors)]
+               if isinstance(error, InvalidInput) else None)
+    return _page(status, _title(status), error.message(locale), details)
 
 
 @bp.app_errorhandler(HTTPException)

@@ -72,7 +72,10 @@ def test_an_altered_event_shows_where_replay_stops_matching(app: Flask, backend:
 @pytest.mark.usefixtures("staff")
 def test_steps_outside_the_case_and_strangers_are_refused(app: Flask, backend: Backend) -> None:
     instance_id = case_at(backend, "confirm_at_commune")
-    error_page(signed_in(app, KHANH).get(f"/cases/{instance_id}/history?step=99"), 400)
+    refused = error_page(signed_in(app, KHANH).get(f"/cases/{instance_id}/history?step=99"), 400)
+    assert refused.find("ul", cls="error-details").text().startswith("step: ")
+    too_early = error_page(signed_in(app, KHANH).get(f"/cases/{instance_id}/history?step=0"), 400)
+    assert "step: Giá trị phải từ 1 trở lên" in too_early.find("ul", cls="error-details").text()
     error_page(signed_in(app, CUONG).get(f"/cases/{instance_id}/history"), 404)
 
 
