@@ -11,6 +11,7 @@ the session, as a query would have loaded it.
 from __future__ import annotations
 
 import functools
+import weakref
 from collections.abc import Callable
 from collections.abc import Iterable
 from collections.abc import Mapping
@@ -49,7 +50,8 @@ class Prepared:
 
     def __init__(self, statement: Executable) -> None:
         self.statement = statement
-        self._compiled: dict[int, _Compiled] = {}
+        # Keyed by the dialect object itself (held weakly): an id() could be reused by the next engine's dialect.
+        self._compiled: weakref.WeakKeyDictionary[Dialect, _Compiled] = weakref.WeakKeyDictionary()
 
     def execute(self, session: Session, params: Mapping[str, Any]) -> Any:
         """Run the statement once; returns the DBAPI cursor (``rowcount`` tells how many rows it changed)."""
@@ -86,9 +88,9 @@ class Prepared:
 
     def _prepare(self, session: Session) -> tuple[_Compiled, Any]:
         dialect, connection = _transaction_connection(session)
-        compiled = self._compiled.get(id(dialect))
+        compiled = self._compiled.get(dialect)
         if compiled is None:
-            compiled = self._compiled[id(dialect)] = _compile(self.statement, dialect)
+            compiled = self._compiled[dialect] = _compile(self.statement, dialect)
         return compiled, connection
 
 
