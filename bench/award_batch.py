@@ -116,6 +116,10 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--cases", type=int, default=20, help="measured batches (default 20)")
     parser.add_argument("--nominees", type=int, default=50, help="nominees per batch (default 50)")
     args = parser.parse_args(argv)
+    if args.cases < 2:
+        parser.error("--cases must be at least 2 (the figures are percentiles)")
+    if not 1 <= args.nominees <= 100:
+        parser.error("--nominees must be between 1 and 100 (a nomination holds at most 100)")
     with tempfile.TemporaryDirectory(prefix="reentry-bench-") as tmp:
         backend = setup(Path(tmp))
         app = web.create_app({"TESTING": True, "WTF_CSRF_ENABLED": False}, backend=backend)

@@ -246,6 +246,8 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--repeat", type=int, default=20, help="replays of each step (default 20)")
     parser.add_argument("--dir", type=Path, default=None, help="keep the databases here instead of a temp folder")
     args = parser.parse_args(argv)
+    if args.cases < 1 or args.events < 1:
+        parser.error("--cases and --events must be at least 1")
     with tempfile.TemporaryDirectory(prefix="reentry-bench-") as tmp:
         folder = args.dir or Path(tmp)
         folder.mkdir(parents=True, exist_ok=True)

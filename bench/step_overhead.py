@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import sqlite3
 import statistics
 import tempfile
 import time
@@ -193,6 +194,28 @@ def _check_finished(backend: Backend, instance_id: int) -> None:
         raise BenchFailure(f"case {instance_id} ended as {status}/{outcome}, expected completed/{EXPECTED_OUTCOME}")
 
 
+def bare_commit_ms(folder: Path, commits: int = 300) -> float:
+    """Median ms of a bare durable SQLite commit (one small row, WAL, synchronous=FULL) in ``folder``.
+
+    Printed as context: every persisted step pays one such commit, and its cost is the disk's, not ours.
+    """
+    connection = sqlite3.connect(folder / "bare.db", isolation_level=None)
+    try:
+        connection.execute("PRAGMA journal_mode=WAL")
+        connection.execute("PRAGMA synchronous=FULL")
+        connection.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT)")
+        timings = []
+        for index in range(commits):
+            connection.execute("BEGIN IMMEDIATE")
+            connection.execute("INSERT INTO t (v) VALUES (?)", (str(index),))
+            began = time.perf_counter()
+            connection.execute("COMMIT")
+            timings.append(_ms(began))
+    finally:
+        connection.close()
+    return statistics.median(timings)
+
+
 # --- driver and report ---------------------------------------------------------------------------
 
 def _percentiles(values: Sequence[float]) -> tuple[float, float, float]:
@@ -255,6 +278,8 @@ def report(memory: list[CaseTiming], persisted: list[CaseTiming], warmup: int, d
     last = statistics.median(ms for c in persisted[-quarter:] for ms in c.step_ms)
     print(f"(b) median per step, first vs last quarter of the cases (drift as the database grows): "
           f"{first:.3f} / {last:.3f} ms")
+    print(f"bare durable SQLite commit on this disk (every persisted step pays one): "
+          f"median {bare_commit_ms(database.parent):.3f} ms")
     step_a, step_b = statistics.median(mem_steps), statistics.median(db_steps)
     print(f"median per step: (a) {step_a:.3f} ms, (b) {step_b:.3f} ms, added by persistence {step_b - step_a:.3f} ms")
     print(f"overhead_ratio {step_b / step_a:.2f}")
