@@ -66,6 +66,16 @@ def test_unreadable_money_is_passed_on_for_the_schema_to_refuse(app: Flask) -> N
         assert forms_render.coerce(FORM, MultiDict([("bonus_vnd", "ba triệu")]))["bonus_vnd"] == "ba triệu"
 
 
+
+def test_numbers_are_read_with_a_decimal_comma_and_never_as_nan_or_infinity(app: Flask) -> None:
+    """"4,5" is 4.5; "nan" and "inf" are no number, so they reach validation as text and are refused there."""
+    rate = FormSpec("rate", {"type": "object", "properties": {"rate_pct": {"type": "number", "title": "Lãi suất"}}}, {})
+    with app.test_request_context():
+        assert forms_render.coerce(rate, MultiDict([("rate_pct", "4,5")]))["rate_pct"] == 4.5
+        for text in ("nan", "inf", "-Infinity"):
+            assert forms_render.coerce(rate, MultiDict([("rate_pct", text)]))["rate_pct"] == text
+
+
 VOTES: dict[str, Any] = {
     "type": "object",
     "properties": {"council_votes": {"type": "array", "title": "Kết quả bỏ phiếu", "items": {

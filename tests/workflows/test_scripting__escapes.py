@@ -97,6 +97,16 @@ def test_execute_refuses_escape_and_leaves_context(environment: RestrictedEnviro
     assert context == _context()
 
 
+@pytest.mark.parametrize("script", ["rate = 1e308 * 10", "rate = -1e308 * 10", "rate = 1e308 * 10 - 1e308 * 10",
+                                    "rows = [1e308 * 10]"])
+def test_execute_refuses_numbers_json_cannot_hold(environment: RestrictedEnvironment, script: str) -> None:
+    """A script that ends with an infinite or undefined number is refused; the case data is left as it was."""
+    context = _context()
+    with pytest.raises(ScriptRefused, match="rate|rows"):
+        environment.execute(script, context)
+    assert context == _context()
+
+
 @pytest.mark.parametrize("script", COMPILE_TIME_EXEC)
 def test_compile_refuses_escape_script(script: str) -> None:
     """Imports, loops without bound, new code and dunder access are refused before anything runs."""
