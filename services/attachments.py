@@ -226,9 +226,10 @@ def _workable_task(session: Session, actor: User, task_id: str) -> HumanTask:
     """The task, its case locked, if ``actor`` may work it now: bytes are written for no one else."""
     if actor.groups & authz.WRITE_FORBIDDEN_GROUPS:
         raise NotAllowed()
-    if session.scalar(progress.lock_case_of_task(task_id)) is None:
+    found = progress.lock_task(session, task_id)
+    if found is None:
         raise NotFound("task")
-    task = session.get_one(HumanTask, task_id, populate_existing=True)
+    task = found[1]
     if task.status == TaskStatus.COMPLETED and task.completed_by is not None and task.completed_at is not None:
         raise TaskAlreadyCompleted(task.completed_by.full_name, task.completed_at)
     if task.status != TaskStatus.OPEN:

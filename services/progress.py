@@ -11,7 +11,6 @@ from dataclasses import dataclass
 from dataclasses import replace
 from typing import Any
 
-from sqlalchemy import Select
 from sqlalchemy import Table
 from sqlalchemy import bindparam
 from sqlalchemy import insert
@@ -57,6 +56,8 @@ _TASK_ROW = driver.Prepared(select(*TASKS.c).where(TASKS.c.id == bindparam("task
 # SQLite's write transaction holds the whole database from its BEGIN, so the task may be read with its case.
 _TASK_WITH_CASE = driver.Prepared(select(*CASES.c, *TASKS.c).join(TASKS, TASKS.c.instance_id == CASES.c.id)
                                   .where(TASKS.c.id == bindparam("task_id")))
+# Elsewhere the case is locked first and its task read only then: a row read in the same statement as the lock
+# could predate the command that the lock waited for.
 _CASE_OF_TASK_LOCKED = driver.Prepared(select(*CASES.c).join(TASKS, TASKS.c.instance_id == CASES.c.id)
                                        .where(TASKS.c.id == bindparam("task_id")).with_for_update(of=CASES))
 
@@ -161,17 +162,6 @@ def lock_task(session: Session, task_id: str) -> tuple[ProcessInstance, HumanTas
     if case is None or task is None:
         return None
     return driver.attach(session, ProcessInstance, case), driver.attach(session, HumanTask, task)
-
-
-def lock_case_of_task(task_id: str) -> Select[ProcessInstance]:
-    """One statement that finds a task's case and locks it for a write command (see ``lock_case``).
-
-    Read the task itself only after this lock is held: on PostgreSQL a row read in the same statement
-    could predate the command that the lock waited for.
-    """
-    return (select(ProcessInstance).join(HumanTask, HumanTask.instance_id == ProcessInstance.id)
-            .where(HumanTask.id == task_id).with_for_update(of=ProcessInstance)
-            .execution_options(populate_existing=True))
 
 
 def flush_or_conflict(session: Session) -> None:
