@@ -40,9 +40,11 @@ _CONNECTION = "reentry_driver_connection"
 @dataclass(frozen=True)
 class _Compiled:
     sql: str
-    positional: tuple[str, ...] | None  # parameter names in order, for the qmark and format paramstyles
-    binds: dict[str, Processor]
-    results: tuple[Processor, ...]
+    names: tuple[str, ...]  # the parameters, in the statement's order
+    positional: bool  # qmark/format paramstyles take a list, the named ones a dict
+    # Only the values whose type converts them, by position: most values go to the driver as they are.
+    binds: tuple[tuple[int, Callable[[Any], Any]], ...]
+    results: tuple[tuple[int, Callable[[Any], Any]], ...]
 
 
 class Prepared:
@@ -108,27 +110,35 @@ def _transaction_connection(session: Session) -> tuple[Dialect, Any]:
 
 def _compile(statement: Executable, dialect: Dialect) -> _Compiled:
     compiled: Compiled = statement.compile(dialect=dialect)  # type: ignore[attr-defined]
-    binds = {name: bind.type.dialect_impl(dialect).bind_processor(dialect)
-             for name, bind in compiled.binds.items()}  # type: ignore[attr-defined]
-    columns = getattr(statement, "selected_columns", ())
-    results = tuple(column.type.dialect_impl(dialect).result_processor(dialect, None) for column in columns)
-    positional = tuple(compiled.positiontup) if compiled.positiontup else None  # type: ignore[attr-defined]
-    return _Compiled(compiled.string, positional, binds, results)
+    positiontup = compiled.positiontup  # type: ignore[attr-defined]
+    names = tuple(positiontup) if positiontup else tuple(compiled.binds)  # type: ignore[attr-defined]
+    types = [compiled.binds[name].type for name in names]  # type: ignore[attr-defined]
+    columns = [column.type for column in getattr(statement, "selected_columns", ())]
+    return _Compiled(compiled.string, names, bool(positiontup),
+                     _conversions(t.dialect_impl(dialect).bind_processor(dialect) for t in types),
+                     _conversions(t.dialect_impl(dialect).result_processor(dialect, None) for t in columns))
 
 
-def _bound(compiled: _Compiled, params: Mapping[str, Any]) -> Sequence[Any] | dict[str, Any]:
-    binds = compiled.binds
-    if compiled.positional is not None:
-        return [_convert(binds[name], params[name]) for name in compiled.positional]
-    return {name: _convert(convert, params[name]) for name, convert in binds.items()}
+def _conversions(processors: Iterable[Processor]) -> tuple[tuple[int, Callable[[Any], Any]], ...]:
+    return tuple((index, convert) for index, convert in enumerate(processors) if convert is not None)
+
+
+def _bound(compiled: _Compiled, params: Mapping[str, Any]) -> list[Any] | dict[str, Any]:
+    values = [params[name] for name in compiled.names]
+    _apply(compiled.binds, values)
+    return values if compiled.positional else dict(zip(compiled.names, values, strict=True))
 
 
 def _converted(compiled: _Compiled, row: Sequence[Any]) -> tuple[Any, ...]:
-    return tuple(_convert(convert, value) for convert, value in zip(compiled.results, row, strict=True))
+    values = list(row)
+    _apply(compiled.results, values)
+    return tuple(values)
 
 
-def _convert(convert: Processor, value: Any) -> Any:
-    return value if convert is None or value is None else convert(value)
+def _apply(conversions: tuple[tuple[int, Callable[[Any], Any]], ...], values: list[Any]) -> None:
+    for index, convert in conversions:
+        if values[index] is not None:
+            values[index] = convert(values[index])
 
 
 @functools.cache
