@@ -9,10 +9,12 @@ from flask_login import current_user
 from flask_login import login_required
 
 from services import history
+from services.errors import InvalidInput
 from web import forms_render
 from web.db import db
 from web.db import runtime
 from web.formatting import localized
+from workflows.messages import FieldError
 
 bp = Blueprint("history", __name__)
 
@@ -21,8 +23,7 @@ bp = Blueprint("history", __name__)
 @login_required
 def history_page(instance_id: int) -> str:
     """Lịch sử và phát lại: the case at step ``?step=N`` (default the last) and every event that led there."""
-    step = request.args.get("step", type=int)
-    found = history.case_history(db(), runtime(), current_user, instance_id, step)
+    found = history.case_history(db(), runtime(), current_user, instance_id, _step_asked())
 
     def show(key: str, value: object) -> str | forms_render.DataTable:
         return forms_render.shown(found.fields, key, value, _("Có"), _("Không"))
@@ -33,3 +34,13 @@ def history_page(instance_id: int) -> str:
 
     page: str = render_template("cases/history.html", history=found, display=show, label=label)
     return page
+
+
+def _step_asked() -> int | None:
+    """``?step=N`` as a number (None: the last step); anything but digits is refused, not ignored."""
+    raw = request.args.get("step")
+    if raw is None:
+        return None
+    if not raw.isascii() or not raw.isdigit():
+        raise InvalidInput([FieldError("step", "type_integer")])
+    return int(raw)

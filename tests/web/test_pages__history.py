@@ -76,6 +76,9 @@ def test_steps_outside_the_case_and_strangers_are_refused(app: Flask, backend: B
     assert refused.find("ul", cls="error-details").text().startswith("step: ")
     too_early = error_page(signed_in(app, KHANH).get(f"/cases/{instance_id}/history?step=0"), 400)
     assert "step: Giá trị phải từ 1 trở lên" in too_early.find("ul", cls="error-details").text()
+    for not_a_step in ("abc", "-1", "2.5"):
+        refused = error_page(signed_in(app, KHANH).get(f"/cases/{instance_id}/history?step={not_a_step}"), 400)
+        assert "step: Phải là số nguyên" in refused.find("ul", cls="error-details").text()
     error_page(signed_in(app, CUONG).get(f"/cases/{instance_id}/history"), 404)
 
 
