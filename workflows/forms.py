@@ -134,8 +134,50 @@ def _validator(schema: dict[str, Any]) -> Any:
     # Building a validator costs more than validating; schemas live as long as their process version.
     cached = _VALIDATORS.get(id(schema))
     if cached is None or cached[0] is not schema:
-        cached = _VALIDATORS[id(schema)] = (schema, FormValidator(schema, format_checker=FORMAT_CHECKER))
+        validator = FormValidator(choices_as_enum(schema), format_checker=FORMAT_CHECKER)
+        cached = _VALIDATORS[id(schema)] = (schema, validator)
     return cached[1]
+
+
+# Keywords whose values are data, not subschemas: nothing inside them is rewritten.
+_DATA_KEYWORDS = frozenset(("const", "enum", "default", "examples"))
+_LABEL_KEYWORDS = frozenset(("const", "title", "description"))
+
+
+def choices_as_enum(schema: Any) -> Any:
+    """``schema`` with every ``oneOf`` of labelled constants written as the ``enum`` it is equal to.
+
+    A choice field lists its options as ``oneOf: [{const, title}, ...]`` so that forms can show their
+    labels. jsonschema checks such a ``oneOf`` branch by branch and builds an error for every option the
+    value is not; ``enum`` is one comparison. The two accept exactly the same values when no two constants
+    are equal, and both refusals read "choice" (see ``_code_for``): only the speed changes. The form keeps
+    its original schema for labels and messages; this one is only validated against.
+    """
+    if isinstance(schema, list):
+        return [choices_as_enum(item) for item in schema]
+    if not isinstance(schema, dict):
+        return schema
+    rewritten = {key: value if key in _DATA_KEYWORDS or key.startswith("x-") else choices_as_enum(value)
+                 for key, value in schema.items()}
+    constants = _labelled_constants(schema.get("oneOf"))
+    if constants is not None and "enum" not in schema:
+        del rewritten["oneOf"]
+        rewritten["enum"] = constants
+    return rewritten
+
+
+def _labelled_constants(branches: Any) -> list[Any] | None:
+    """The constants of a ``oneOf`` whose branches are only a constant and its labels, all different; else None."""
+    if not isinstance(branches, list) or not branches:
+        return None
+    if not all(isinstance(b, dict) and "const" in b and all(k in _LABEL_KEYWORDS or k.startswith("x-") for k in b)
+               for b in branches):
+        return None
+    constants = [b["const"] for b in branches]
+    # JSON Schema equality (1 equals 1.0): two equal constants would make a oneOf refuse what an enum accepts.
+    if any(Draft202012Validator({"const": a}).is_valid(b) for i, a in enumerate(constants) for b in constants[i + 1:]):
+        return None
+    return constants
 
 
 def _order(form: FormSpec, field: str) -> int:
