@@ -13,9 +13,11 @@ from sqlalchemy import select
 
 from services import cases
 from services import driver
+from services import progress
 from services import users
 from services.backend import Backend
 from services.models import AuditEvent
+from services.models import HumanTask
 from services.models import User
 from tests.support import PASSWORD
 
@@ -94,3 +96,20 @@ def test_a_rolled_back_command_leaves_nothing(backend: Backend, officer: str) ->
         raise RuntimeError("the command fails after writing")
     with backend.sessions() as session:
         assert EVENT_ROWS.all(session, {"actor": "rollback"}) == []
+
+
+def test_attached_objects_load_their_relations_and_leave_with_the_session(backend: Backend, officer: str) -> None:
+    """A case and task attached by lock_task lazy-load what they refer to, refresh, and detach when the command ends."""
+    case_id = _case_id(backend, officer)
+    with backend.transaction() as session:
+        task_id = session.scalar(select(HumanTask.id).where(HumanTask.instance_id == case_id))
+        assert task_id is not None
+        found = progress.lock_task(session, task_id)
+        assert found is not None
+        instance, task = found
+        assert instance.started_by is not None and instance.started_by.username == officer
+        assert instance.version.process_key == "loan_dossier" and task.assignee_id == instance.started_by.id
+        assert task.assignee is instance.started_by  # one identity map: the same user object
+        session.refresh(instance)
+        assert inspect(instance).persistent and instance in session
+    assert inspect(instance).detached and inspect(task).detached
