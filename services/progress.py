@@ -6,6 +6,7 @@ together in the caller's one transaction.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import uuid
 from dataclasses import dataclass
 from dataclasses import replace
@@ -87,13 +88,13 @@ def record(session: Session, runtime: Runtime, instance: ProcessInstance, step: 
     state token it was read with, so a concurrent writer that slipped past the lock still loses cleanly.
     """
     case, entry = step.case, step.entry
-    data = case.data(snapshot=False)
+    data, ready = case.data(snapshot=False), case.ready_tasks()
     values = _instance_values(instance, case, data, entry.at) | (step.ends or {})
     event = audit.link(instance, replace(entry, state_hash=case.fingerprint(data)))
     values.update(audit_seq=event["seq"], audit_head=event["hash"])
     if step.closes is not None and entry.task_id is not None:
         _CLOSE_TASK.execute(session, {**step.closes, "task_id": entry.task_id})
-    _sync_inbox(session, instance, step, data, values)
+    _sync_inbox(session, instance, step, ready, data, values)
     _escalate(session, instance, step.log.escalated_tasks, entry.at)
     loaded = vars(instance)
     changed = {k: v for k, v in values.items() if k in _ALWAYS_SAVED or loaded.get(k, _UNLOADED) != v}
@@ -121,7 +122,7 @@ def _instance_values(instance: ProcessInstance, case: Case, data: dict[str, Any]
     number = data.get("national_id_number")
     values: dict[str, Any] = {
         "subject_name": str(name)[:200] if name else None, "subject_id_number": str(number)[:32] if number else None,
-        "search_text": search_text([instance.business_key, name, number]), "unit": instance.unit,
+        "search_text": _case_search_text(instance.business_key, name, number), "unit": instance.unit,
         "state": case.dumps(), "state_token": uuid.uuid4().hex, "updated_at": at,
         "next_timer_at": case.next_timer_at(), "status": instance.status, "outcome": instance.outcome,
         "completed_at": instance.completed_at,
@@ -131,6 +132,20 @@ def _instance_values(instance: ProcessInstance, case: Case, data: dict[str, Any]
     if case.is_completed and instance.status == InstanceStatus.RUNNING:
         values.update(status=InstanceStatus.COMPLETED, outcome=case.outcome(), completed_at=at)
     return values
+
+
+def _case_search_text(business_key: str, name: Any, number: Any) -> str:
+    try:
+        return _folded_search_text(business_key, name, number)
+    except TypeError:  # a list or an object where a name was expected: nothing to remember it by
+        return search_text([business_key, name, number])
+
+
+# Folding costs more than the rest of a case's values, and most steps leave the name and number as they were.
+# ``typed``: 1, 1.0 and True are one key otherwise, but not one text.
+@functools.lru_cache(maxsize=4096, typed=True)
+def _folded_search_text(business_key: str, name: Any, number: Any) -> str:
+    return search_text([business_key, name, number])
 
 
 def _lost_race() -> Conflict:
@@ -172,9 +187,8 @@ def flush_or_conflict(session: Session) -> None:
         raise _lost_race() from None
 
 
-def _sync_inbox(session: Session, instance: ProcessInstance, step: Step, data: dict[str, Any],
-                values: dict[str, Any]) -> None:
-    ready = step.case.ready_tasks()
+def _sync_inbox(session: Session, instance: ProcessInstance, step: Step, ready: list[ReadyTask],
+                data: dict[str, Any], values: dict[str, Any]) -> None:
     ready_before = step.ready_before - {step.entry.task_id or ""}
     described = (values["subject_name"], values["unit"]) != (instance.subject_name, instance.unit)
     fresh = [_new_row(session, instance, t, data, values, step.entry.at) for t in ready if t.id not in ready_before]

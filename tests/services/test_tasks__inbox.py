@@ -9,6 +9,8 @@ import sqlalchemy as sa
 
 from services import audit
 from services import cases
+from services import inbox
+from services import progress
 from services import tasks
 from services import users
 from services.backend import Backend
@@ -18,6 +20,7 @@ from services.errors import NotAllowed
 from services.errors import TaskHeldByOther
 from services.models import AuditEvent
 from services.models import HumanTask
+from services.models import ProcessInstance
 from tests.support import PASSWORD
 from tests.support import loan_dossier
 from tests.support import read
@@ -130,3 +133,31 @@ def test_completing_a_cancelled_task_is_a_conflict(backend: Backend, at_commune:
     withdraw(backend, at_commune, "Đổi ý")
     with pytest.raises(Conflict):
         complete(backend, "binh.ubnd", at_commune, {"decision": "confirm"})
+
+
+def _found(backend: Backend, username: str, words: str) -> list[str]:
+    """Ids of the group tasks ``username`` finds by typing ``words`` in the inbox search box."""
+    filters = inbox.InboxFilter(search=words)
+    now = dt.datetime.now(dt.UTC)
+    return [t.id for t in read(backend, lambda s: inbox.inbox_page(
+        s, users.get_user(s, username), "group", filters, 1, 20, now).items)]
+
+
+def test_search_finds_the_corrected_name_after_a_return(backend: Backend, at_commune: str) -> None:
+    """The commune returns a dossier with the wrong name; once corrected, the inbox finds it by the new name only."""
+    assert _found(backend, "binh.ubnd", "tran van binh") == [at_commune]
+    complete(backend, "binh.ubnd", at_commune, {"decision": "return", "comment": "Sai họ tên"})
+    instance_id = read(backend, lambda s: s.get_one(HumanTask, at_commune).instance_id)
+    fix_id = read(backend, lambda s: cases.ready_rows(s, instance_id)[0].id)
+    complete(backend, "an.police", fix_id, {**DOSSIER, "full_name": "Trần Văn Bảo"})
+    again = read(backend, lambda s: cases.ready_rows(s, instance_id)[0].id)
+    assert _found(backend, "binh.ubnd", "Trần Văn Bảo") == [again] == _found(backend, "binh.ubnd", "van bao")
+    assert _found(backend, "binh.ubnd", "binh") == []
+    case = read(backend, lambda s: s.get_one(ProcessInstance, instance_id))
+    assert case.subject_name == "Trần Văn Bảo" and "tran van bao" in case.search_text
+
+
+def test_search_text_of_names_of_any_json_type() -> None:
+    """A name sent as a number or a list still gives a search text, and 1, 1.0 and true are told apart."""
+    texts = [progress._case_search_text("HS-2026-000001", name, None) for name in (1, 1.0, True, ["An", "Bình"])]
+    assert texts[0] != texts[1] != texts[2] and texts[0].endswith("1") and "binh" in texts[3]
