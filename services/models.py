@@ -182,10 +182,11 @@ class AuditEvent(Base):
     """One link of a case's append-only hash chain."""
 
     __tablename__ = "audit_event"
+    # The unique (instance_id, seq) index also serves every lookup by case: no index on instance_id alone.
     __table_args__ = (UniqueConstraint("instance_id", "seq"),)
 
     id: Mapped[intpk]
-    instance_id: Mapped[int] = mapped_column(ForeignKey("process_instance.id"), index=True)
+    instance_id: Mapped[int] = mapped_column(ForeignKey("process_instance.id"))
     seq: Mapped[int]
     at: Mapped[dt.datetime] = mapped_column(index=True)
     actor: Mapped[str] = mapped_column(String(64), index=True)
