@@ -20,6 +20,8 @@ from jsonschema import FormatChecker
 from jsonschema import validators
 from jsonschema.exceptions import ValidationError
 
+from workflows.form_fastpath import Check
+from workflows.form_fastpath import compile_check
 from workflows.messages import FieldError
 
 SCHEMA_PROPERTY = "formJsonSchemaFilename"
@@ -41,6 +43,17 @@ ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 def _is_iso_date(value: object) -> bool:
     # fromisoformat alone also takes week dates ("1988-W09-5"); a form date is YYYY-MM-DD only.
     return not isinstance(value, str) or bool(ISO_DATE.match(value) and dt.date.fromisoformat(value))
+
+
+def _is_form_date(value: str) -> bool:
+    try:
+        return _is_iso_date(value)
+    except ValueError:
+        return False
+
+
+# Our formats for the compiled check, with the very functions jsonschema's checker uses.
+_FORMATS: dict[str, Callable[[str], bool]] = {"date": _is_form_date, "citizen-id": _is_citizen_id}
 
 
 def _is_whole_number(checker: object, instance: object) -> bool:
@@ -98,8 +111,11 @@ def validate_submission(form: FormSpec, submitted: Mapping[str, Any], case_data:
                         today: dt.date) -> tuple[dict[str, Any], list[FieldError]]:
     """Normalise ``submitted`` and check it against the form; returns the clean data and every error."""
     data = _normalise(copy.deepcopy(dict(submitted)))
-    validator = _validator(form.schema)
-    errors = [_field_error(e, form.schema) for e in validator.iter_errors(data)]
+    validator, surely_valid = _validators(form.schema)
+    if surely_valid is not None and surely_valid(data):
+        errors: list[FieldError] = []
+    else:
+        errors = [_field_error(e, form.schema) for e in validator.iter_errors(data)]
     failed = {e.field.split(".")[0] for e in errors}
     for rule in form.schema.get("x-checks", []):
         if rule.get("each"):
@@ -127,16 +143,18 @@ def _check_each_row(rule: dict[str, Any], data: dict[str, Any], case_data: Mappi
     return errors
 
 
-_VALIDATORS: dict[int, tuple[dict[str, Any], Any]] = {}
+_VALIDATORS: dict[int, tuple[dict[str, Any], Any, Check | None]] = {}
 
 
-def _validator(schema: dict[str, Any]) -> Any:
+def _validators(schema: dict[str, Any]) -> tuple[Any, Check | None]:
+    """jsonschema's validator of ``schema`` and, where it can be trusted, the compiled check (form_fastpath)."""
     # Building a validator costs more than validating; schemas live as long as their process version.
     cached = _VALIDATORS.get(id(schema))
     if cached is None or cached[0] is not schema:
-        validator = FormValidator(choices_as_enum(schema), format_checker=FORMAT_CHECKER)
-        cached = _VALIDATORS[id(schema)] = (schema, validator)
-    return cached[1]
+        plain = choices_as_enum(schema)
+        cached = _VALIDATORS[id(schema)] = (schema, FormValidator(plain, format_checker=FORMAT_CHECKER),
+                                            compile_check(plain, _FORMATS))
+    return cached[1], cached[2]
 
 
 # Keywords whose values are data, not subschemas: nothing inside them is rewritten.
