@@ -110,7 +110,7 @@ def check_form_schema(schema: dict[str, Any]) -> None:
 def validate_submission(form: FormSpec, submitted: Mapping[str, Any], case_data: Mapping[str, Any],
                         today: dt.date) -> tuple[dict[str, Any], list[FieldError]]:
     """Normalise ``submitted`` and check it against the form; returns the clean data and every error."""
-    data = _normalise(copy.deepcopy(dict(submitted)))
+    data = _normalise(dict(submitted))
     validator, surely_valid = _validators(form.schema)
     if surely_valid is not None and surely_valid(data):
         errors: list[FieldError] = []
@@ -205,13 +205,16 @@ def _order(form: FormSpec, field: str) -> int:
 
 
 def _normalise(value: Any) -> Any:
+    """A copy of ``value`` with every text trimmed and in NFC: containers are rebuilt, nothing is shared."""
     if isinstance(value, str):
         return unicodedata.normalize("NFC", value.strip())
     if isinstance(value, list):
         return [_normalise(v) for v in value]
     if isinstance(value, dict):
         return {k: _normalise(v) for k, v in value.items()}
-    return value
+    if value is None or isinstance(value, (bool, int, float)):
+        return value
+    return copy.deepcopy(value)  # not JSON: the schema refuses it, but the caller's object stays untouched
 
 
 _TYPE_CODES = {"integer": "type_integer", "number": "type_number", "string": "type_string",

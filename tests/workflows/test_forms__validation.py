@@ -338,3 +338,16 @@ def test_errors_follow_form_order(loan_definition: ProcessDefinition, dossier: d
     submitted = {**dossier, "action": "later", "phone": "1", "full_name": "A", "requested_amount_vnd": "x"}
     assert [f for f, _ in _errors(loan_definition, "compile_dossier", submitted)] == [
         "full_name", "phone", "requested_amount_vnd", "action"]
+
+
+def test_clean_data_shares_nothing_with_what_was_submitted(loan_definition: ProcessDefinition) -> None:
+    """The clean copy can be changed (the engine will) without touching the caller's rows, even odd values."""
+    rows = [{"nominee_no": 1, "name": " An ", "accepted": True}]
+    odd = {1, 2}
+    submitted = {"decision": "accept", "appraisal_results": rows, "comment": odd}
+    form = FormSpec("appraise_dossier", loan_definition.forms["appraise_dossier.schema.json"], {})
+    clean, _errors = validate_submission(form, submitted, {}, TODAY)
+    clean["appraisal_results"][0]["name"] = "Bình"
+    clean["comment"].add(3)
+    assert rows == [{"nominee_no": 1, "name": " An ", "accepted": True}] and odd == {1, 2}
+    assert submitted["appraisal_results"] is rows
