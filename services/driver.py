@@ -21,8 +21,10 @@ from typing import Any
 from typing import TypeVar
 from typing import cast
 
+from sqlalchemy import Column
 from sqlalchemy import Dialect
 from sqlalchemy import Executable
+from sqlalchemy import Table
 from sqlalchemy import inspect
 from sqlalchemy.orm import Mapper
 from sqlalchemy.orm import Session
@@ -143,26 +145,36 @@ def _apply(conversions: tuple[tuple[int, Callable[[Any], Any]], ...], values: li
 
 
 @functools.cache
-def columns(model: type[Base]) -> tuple[str, ...]:
-    """The attribute names of ``model``'s table columns, in table order (the order ``select(*table.c)`` reads)."""
+def columns(model: type[Base], deferred: tuple[str, ...] = ()) -> tuple[str, ...]:
+    """The attribute names of ``model``'s table columns but ``deferred``, in table order (the order of
+    ``select(*table.c)``, or of ``read_columns``)."""
     configure_mappers()  # a query would have configured them before making its first object; attach makes its own
     mapper = inspect(model)
-    return tuple(mapper.get_property_by_column(column).key for column in mapper.local_table.columns)
+    names = (mapper.get_property_by_column(column).key for column in mapper.local_table.columns)
+    return tuple(name for name in names if name not in deferred)
 
 
-def attach(session: Session, model: type[Model], values: Sequence[Any]) -> Model:
+def read_columns(table: Table, deferred: tuple[str, ...] = ()) -> list[Column[Any]]:
+    """The columns of ``table`` but ``deferred``, in table order: what ``attach`` expects to be given."""
+    return [column for column in table.columns if column.name not in deferred]
+
+
+def attach(session: Session, model: type[Model], values: Sequence[Any], deferred: tuple[str, ...] = ()) -> Model:
     """A row of ``model``'s table (its columns in table order) as a persistent object of ``session``.
 
     The object is what a query would have loaded; one already in the session's identity map gets the
-    row's values as its committed state, as ``populate_existing`` would give it.
+    row's values as its committed state, as ``populate_existing`` would give it. Columns named in ``deferred``
+    were not read (``values`` leaves them out): they load on first access, as a deferred column does.
     """
-    loaded = dict(zip(columns(model), values, strict=True))
+    loaded = dict(zip(columns(model, deferred), values, strict=True))
     mapper = _mapper(model)
     identity = mapper.identity_key_from_primary_key(tuple(loaded[key] for key in _primary_key(model)))
     known = session.identity_map.get(identity)
     if known is not None:
         for key, value in loaded.items():
             set_committed_value(known, key, value)
+        if deferred:
+            session.expire(known, deferred)
         return cast(Model, known)
     # Made as the ORM's own loader makes the object of a new row (sqlalchemy.orm.loading._instance): values
     # into its __dict__ (no attribute events), its state keyed and placed in the identity map, the values
@@ -175,6 +187,8 @@ def attach(session: Session, model: type[Model], values: Sequence[Any]) -> Model
     state.session_id = session.hash_key
     session.identity_map._add_unpresent(state, identity)
     state._commit_all(state.dict, session.identity_map)
+    if deferred:
+        session.expire(fresh, deferred)
     return fresh
 
 

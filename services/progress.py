@@ -54,12 +54,16 @@ _ADD_EVENT = driver.Prepared(insert(EVENTS).values({c.name: bindparam(c.name) fo
 _COMPLETED_BY = driver.Prepared(select(TASKS.c.task_name, TASKS.c.completed_by_id).where(
     TASKS.c.instance_id == bindparam("instance_id"), TASKS.c.completed_by_id.is_not(None)))
 _TASK_ROW = driver.Prepared(select(*TASKS.c).where(TASKS.c.id == bindparam("task_id")))
+# A command finds its case's workflow in the worker's cache by the state token, so the saved state (the
+# largest value of a step) is read only when the cache misses.
+_UNREAD = ("state",)
+_CASE_COLUMNS = driver.read_columns(CASES, _UNREAD)
 # SQLite's write transaction holds the whole database from its BEGIN, so the task may be read with its case.
-_TASK_WITH_CASE = driver.Prepared(select(*CASES.c, *TASKS.c).join(TASKS, TASKS.c.instance_id == CASES.c.id)
+_TASK_WITH_CASE = driver.Prepared(select(*_CASE_COLUMNS, *TASKS.c).join(TASKS, TASKS.c.instance_id == CASES.c.id)
                                   .where(TASKS.c.id == bindparam("task_id")))
 # Elsewhere the case is locked first and its task read only then: a row read in the same statement as the lock
 # could predate the command that the lock waited for.
-_CASE_OF_TASK_LOCKED = driver.Prepared(select(*CASES.c).join(TASKS, TASKS.c.instance_id == CASES.c.id)
+_CASE_OF_TASK_LOCKED = driver.Prepared(select(*_CASE_COLUMNS).join(TASKS, TASKS.c.instance_id == CASES.c.id)
                                        .where(TASKS.c.id == bindparam("task_id")).with_for_update(of=CASES))
 
 
@@ -169,14 +173,14 @@ def lock_task(session: Session, task_id: str) -> tuple[ProcessInstance, HumanTas
         found = _TASK_WITH_CASE.first(session, params)
         if found is None:
             return None
-        split = len(CASES.c)
-        return (driver.attach(session, ProcessInstance, found[:split]),
+        split = len(_CASE_COLUMNS)
+        return (driver.attach(session, ProcessInstance, found[:split], _UNREAD),
                 driver.attach(session, HumanTask, found[split:]))
     case = _CASE_OF_TASK_LOCKED.first(session, params)
     task = _TASK_ROW.first(session, params) if case is not None else None
     if case is None or task is None:
         return None
-    return driver.attach(session, ProcessInstance, case), driver.attach(session, HumanTask, task)
+    return driver.attach(session, ProcessInstance, case, _UNREAD), driver.attach(session, HumanTask, task)
 
 
 def flush_or_conflict(session: Session) -> None:

@@ -18,6 +18,7 @@ from services import users
 from services.backend import Backend
 from services.models import AuditEvent
 from services.models import HumanTask
+from services.models import ProcessInstance
 from services.models import User
 from tests.support import PASSWORD
 
@@ -113,3 +114,19 @@ def test_attached_objects_load_their_relations_and_leave_with_the_session(backen
         session.refresh(instance)
         assert inspect(instance).persistent and instance in session
     assert inspect(instance).detached and inspect(task).detached
+
+
+def test_the_saved_state_is_read_only_when_asked_for(backend: Backend, officer: str) -> None:
+    """lock_task leaves the case's saved state unread; reading it then loads what the ORM would have loaded."""
+    case_id = _case_id(backend, officer)
+    with backend.sessions() as session:
+        expected = session.scalar(select(ProcessInstance.state).where(ProcessInstance.id == case_id))
+    with backend.transaction() as session:
+        task_id = session.scalar(select(HumanTask.id).where(HumanTask.instance_id == case_id))
+        assert task_id is not None
+        found = progress.lock_task(session, task_id)
+        assert found is not None
+        instance = found[0]
+        assert "state" not in vars(instance) and instance.state == expected and expected
+        again = progress.lock_task(session, task_id)  # an object already loaded is refreshed the same way
+        assert again is not None and again[0] is instance and instance.state == expected
