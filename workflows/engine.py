@@ -10,7 +10,6 @@ import datetime as dt
 import functools
 import hashlib
 import json
-from collections.abc import Iterator
 from dataclasses import dataclass
 from dataclasses import field
 from typing import Any
@@ -133,24 +132,27 @@ class Case:
         Task ids and engine timestamps are left out so that a replay of the same inputs gives the
         same fingerprint as the original run.
         """
-        tasks = [[t.task_spec.name, _state_name(t.state)] for t in _walk(self.workflow)]
-        document = canonical_json({"tasks": tasks, "data": self.data(snapshot=False) if data is None else data})
+        data = self.data(snapshot=False) if data is None else data
+        document = canonical_json({"tasks": _element_states(self.workflow), "data": data})
         return hashlib.sha256(document.encode()).hexdigest()
 
 
 _state_name = functools.cache(TaskState.get_name)
 
 
-def _walk(workflow: BpmnWorkflow) -> Iterator[Any]:
-    """The top workflow's tasks, depth first in child order."""
-    # Through the id lists and the task map: ``Task.children`` builds a list per call, and this walk
-    # runs on every step.
+def _element_states(workflow: BpmnWorkflow) -> list[list[str]]:
+    """[element, state name] of the top workflow's tasks, depth first in child order."""
+    # Through the id lists and the task map (``Task.children`` builds a list per call), in one loop rather
+    # than a generator: this runs on every step.
     tasks = workflow.tasks
+    found: list[list[str]] = []
     stack = [workflow.task_tree]
     while stack:
-        current = stack.pop()
-        yield current
-        stack.extend(tasks[child] for child in reversed(current._children))
+        task = stack.pop()
+        found.append([task.task_spec.name, _state_name(task.state)])
+        if task._children:
+            stack.extend([tasks[child] for child in reversed(task._children)])
+    return found
 
 
 def _ready_human_tasks(workflow: BpmnWorkflow) -> list[Any]:

@@ -2,10 +2,12 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 from typing import Any
 
 import pytest
+from SpiffWorkflow.util.task import TaskState
 
 from workflows.calendar import WorkingCalendar
 from workflows.engine import Case
@@ -412,3 +414,23 @@ def test_each_route_records_its_condition_and_the_data_it_read(engine: Engine, l
     _case, log = _step(engine, _case, "compile_dossier", dossier)
     eligible = next(e for e in log.routing if e["element"] == "gw_eligible")
     assert eligible["because"] == [{"to": "confirm_at_commune", "condition": "eligible", "inputs": {"eligible": True}}]
+
+
+def _depth_first(task: Any) -> list[list[str]]:
+    """[element, state] of ``task`` and its descendants, depth first in child order, through the library's API."""
+    found = [[task.task_spec.name, TaskState.get_name(task.state)]]
+    for child in task.children:
+        found += _depth_first(child)
+    return found
+
+
+def test_fingerprint_is_the_hash_the_audit_log_was_written_with(engine: Engine, loan_definition: ProcessDefinition,
+                                                                dossier: dict[str, Any]) -> None:
+    """The state hash of every audit event is sha256 over the canonical JSON of the tasks (element and state,
+    depth first) and the case data; stored hashes stay verifiable only while this stays exactly so."""
+    case = _start(engine, loan_definition)
+    case, _ = _step(engine, case, "compile_dossier", dossier)
+    document = {"tasks": _depth_first(case.workflow.task_tree), "data": case.data()}
+    expected = json.dumps(document, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    assert case.fingerprint() == hashlib.sha256(expected.encode()).hexdigest()
+    assert len(document["tasks"]) > 10 and ["compile_dossier", "COMPLETED"] in document["tasks"]
