@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -36,10 +37,29 @@ class UTCDateTime(TypeDecorator[dt.datetime]):
         value = value.astimezone(dt.UTC)
         return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
 
+    def bind_processor(self, dialect: Dialect) -> Callable[[dt.datetime | None], Any] | None:
+        """On SQLite, one function writing the very text the general path writes, at half its cost.
+
+        SQLite keeps datetimes as text and every command writes several: the general path (this type's
+        process_bind_param, then SQLAlchemy's SQLite DATETIME formatting) costs twice a single isoformat
+        of the naive UTC value, which spells SQLAlchemy's storage format (YYYY-MM-DD HH:MM:SS.ffffff) exactly.
+        """
+        if dialect.name != "sqlite":
+            return super().bind_processor(dialect)
+        return _sqlite_utc_text
+
     def process_result_value(self, value: dt.datetime | None, dialect: Dialect) -> dt.datetime | None:
         if value is None:
             return None
         return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
+
+
+def _sqlite_utc_text(value: dt.datetime | None) -> str | None:
+    if value is None:
+        return None
+    if value.tzinfo is None:
+        raise ValueError("naive datetime given to a UTC column")
+    return value.astimezone(dt.UTC).replace(tzinfo=None).isoformat(sep=" ", timespec="microseconds")
 
 
 class Base(DeclarativeBase):
