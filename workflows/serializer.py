@@ -23,13 +23,15 @@ class _StateOnlyConverter(BpmnWorkflowConverter):  # type: ignore[misc]
     def to_dict(self, workflow: BpmnWorkflow) -> dict[str, Any]:
         # WorkflowConverter.to_dict, with the top workflow's tasks converted by ``_task_dict``.
         registry = self.registry
-        names = {task_id: str(task_id) for task_id in workflow.tasks}
+        # Keyed by the ids' integers: a UUID hashes in Python on every lookup, an int in C.
+        names = {task_id.int: str(task_id) for task_id in workflow.tasks}
+        tasks = {task_id.int: task for task_id, task in workflow.tasks.items()}
         return {
             "data": registry.convert(registry.clean(workflow.data)), "correlations": workflow.correlations,
             "last_task": str(workflow.last_task.id) if workflow.last_task is not None else None,
             "success": workflow.success, "completed": workflow.completed,
-            "tasks": {names[task_id]: _task_dict(task, names, registry) for task_id, task in workflow.tasks.items()},
-            "root": names[workflow.task_tree.id], "subprocesses": self.mapping_to_dict(workflow.subprocesses),
+            "tasks": {names[key]: _task_dict(task, names, tasks, registry) for key, task in tasks.items()},
+            "root": names[workflow.task_tree.id.int], "subprocesses": self.mapping_to_dict(workflow.subprocesses),
             "bpmn_events": registry.convert(workflow.bpmn_events),
         }
 
@@ -43,14 +45,15 @@ class _StateOnlyConverter(BpmnWorkflowConverter):  # type: ignore[misc]
         return workflow
 
 
-def _task_dict(task: Any, names: dict[UUID, str], registry: Any) -> dict[str, Any]:
+def _task_dict(task: Any, names: dict[int, str], tasks: dict[int, Any], registry: Any) -> dict[str, Any]:
     """What the library's TaskConverter (with the registry's typename) makes of ``task``, only faster.
 
     Every step saves every task, and most tasks carry their parent's data unchanged: one dict comparison
     settles those instead of a key-by-key delta, and empty internal data needs no cleaning. ``names``
-    spells the workflow's task ids once (UUID to text is the costliest part of a small task).
+    spells the workflow's task ids once (UUID to text is the costliest part of a small task); ``names``
+    and ``tasks`` are keyed by the ids' integers.
     """
-    parent = task.workflow.tasks.get(task._parent)
+    parent = tasks.get(task._parent.int) if task._parent is not None else None
     delta: dict[str, Any]
     if parent is None:
         data, delta = task.data, {}
@@ -60,8 +63,8 @@ def _task_dict(task: Any, names: dict[UUID, str], registry: Any) -> dict[str, An
         data, delta = {}, {"updates": DeepMerge.get_updated_keys(parent.data, task.data),
                            "deletions": DeepMerge.get_deleted_keys(parent.data, task.data)}
     return {
-        "id": names[task.id], "parent": names[task._parent] if parent is not None else None,
-        "children": [names[child] for child in task._children], "last_state_change": task.last_state_change,
+        "id": names[task.id.int], "parent": names[task._parent.int] if parent is not None else None,
+        "children": [names[child.int] for child in task._children], "last_state_change": task.last_state_change,
         "state": task.state, "task_spec": task.task_spec.name, "triggered": task.triggered,
         "internal_data": registry.convert(task.internal_data) if task.internal_data else {},
         "data": data, "delta": delta, "typename": "Task",
