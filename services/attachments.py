@@ -243,6 +243,15 @@ def _form_of(session: Session, runtime: Runtime, task: HumanTask) -> FormSpec | 
     return runtime.definition(session, instance.process_version_id).form(task.task_name)
 
 
+def _task_and_form(session: Session, runtime: Runtime, task_id: str) -> tuple[HumanTask, FormSpec | None]:
+    """The task and its form, read the way the completion will read them (its case locked, its state unread)."""
+    found = progress.lock_task(session, task_id)
+    if found is None:
+        raise NotFound("task")
+    instance, task = found
+    return task, runtime.definition(session, instance.process_version_id).form(task.task_name)
+
+
 def complete_with_files(session: Session, runtime: Runtime, actor: User, task_id: str, data: dict[str, Any],
                         files: FormFiles | None = None, idempotency_key: str | None = None) -> ProcessInstance:
     """Complete a task whose form may take files, in one transaction (see ``tasks.complete_task``).
@@ -252,8 +261,7 @@ def complete_with_files(session: Session, runtime: Runtime, actor: User, task_id
     API clients, which send refs from the upload endpoint, go through here too (with ``files`` None).
     """
     at = utcnow()
-    task = tasks.get_task(session, task_id)
-    form = _form_of(session, runtime, task)
+    task, form = _task_and_form(session, runtime, task_id)
     fields = file_fields(form)
     if files is not None and fields and (files.uploads or files.removed):
         data = {**data, **_attach(session, runtime, actor, task_id, fields, files, at)}

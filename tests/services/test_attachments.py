@@ -23,6 +23,7 @@ from services.backend import Backend
 from services.errors import InvalidInput
 from services.errors import NotAllowed
 from services.errors import NotFound
+from services.errors import TaskAlreadyCompleted
 from services.models import Attachment
 from services.models import AuditEvent
 from services.models import HumanTask
@@ -305,3 +306,14 @@ def test_an_api_client_uploads_then_completes_with_the_ref(backend: Backend, sto
     events = read(backend, lambda s: s.scalars(sa.select(AuditEvent).where(AuditEvent.task_id == task_id)).all())
     assert [e.data[ID_CARD][0]["sha256"] for e in events] == [row.sha256]
     assert case_data(backend, instance_id)[ID_CARD] == [attachments.ref(row)]
+
+
+@pytest.mark.usefixtures("people")
+def test_a_form_for_a_task_that_does_not_exist_or_is_done_is_refused(backend: Backend) -> None:
+    """A made-up task id is not found; a second submission of the same form meets the first one's completion."""
+    _case_id, task_id = new_case(backend)
+    with pytest.raises(NotFound):
+        submit(backend, "an.police", "00000000-0000-4000-8000-000000000000", dossier())
+    submit(backend, "an.police", task_id, dossier())
+    with pytest.raises(TaskAlreadyCompleted):
+        submit(backend, "an.police", task_id, dossier())
