@@ -248,8 +248,7 @@ def _task_and_form(session: Session, runtime: Runtime, task_id: str) -> tuple[Hu
     found = progress.lock_task(session, task_id)
     if found is None:
         raise NotFound("task")
-    instance, task = found
-    return task, runtime.definition(session, instance.process_version_id).form(task.task_name)
+    return found[1], _form_of(session, runtime, found[1])  # the case is in the session now: no second read
 
 
 def complete_with_files(session: Session, runtime: Runtime, actor: User, task_id: str, data: dict[str, Any],

@@ -40,14 +40,6 @@ from workflows.forms import validate_submission
 from workflows.messages import FieldError
 
 
-def get_task(session: Session, task_id: str) -> HumanTask:
-    """The inbox row ``task_id``."""
-    row = session.get(HumanTask, task_id)
-    if row is None:
-        raise NotFound("task")
-    return row
-
-
 def _open_task(session: Session, actor: User, task_id: str) -> tuple[HumanTask, ProcessInstance]:
     """The task and its case, locked for a write, after checking the task still waits for ``actor``."""
     if actor.groups & authz.WRITE_FORBIDDEN_GROUPS:
