@@ -103,7 +103,16 @@ class Case:
 
     def outcome(self) -> str | None:
         """The id of the end event reached on the main path (escalation branches are not outcomes)."""
-        ends = [t for t in self.workflow.get_tasks(state=TaskState.COMPLETED, spec_class=EndEvent)
+        workflow = self.workflow
+        # The step that ends a case asks this, and the ordered walk costs more than the rest of saving the case;
+        # a scan of the task map settles the usual single end. Several ends (or subprocesses, whose tasks the map
+        # does not hold) take the walk, whose order decides which end is the outcome.
+        if not workflow.subprocesses:
+            ends = [t for t in workflow.tasks.values() if t.state == TaskState.COMPLETED
+                    and isinstance(t.task_spec, EndEvent) and not _inside_boundary_branch(t)]
+            if len(ends) < 2:
+                return ends[0].task_spec.name if ends else None
+        ends = [t for t in workflow.get_tasks(state=TaskState.COMPLETED, spec_class=EndEvent)
                 if not _inside_boundary_branch(t)]
         return ends[-1].task_spec.name if ends else None
 

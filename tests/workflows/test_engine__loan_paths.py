@@ -4,6 +4,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -16,6 +17,7 @@ from workflows.engine import ReadyTask
 from workflows.engine import StepLog
 from workflows.errors import UnknownTask
 from workflows.registry import ProcessDefinition
+from workflows.registry import load_sources
 
 # Monday 2 March 2026, 09:00 in Hà Nội: the next five working days hold no holiday.
 AT = dt.datetime(2026, 3, 2, 2, 0, tzinfo=dt.UTC)
@@ -260,6 +262,37 @@ def test_cancel_completes_without_outcome(engine: Engine, loan_definition: Proce
     engine.cancel(case)
     assert case.is_completed
     assert case.outcome() is None
+
+
+TWO_ENDS_BODY = """    <bpmn:startEvent id="start">
+      <bpmn:outgoing>flow_start</bpmn:outgoing>
+    </bpmn:startEvent>
+    <bpmn:parallelGateway id="fork">
+      <bpmn:incoming>flow_start</bpmn:incoming>
+      <bpmn:outgoing>flow_first</bpmn:outgoing>
+      <bpmn:outgoing>flow_second</bpmn:outgoing>
+    </bpmn:parallelGateway>
+    <bpmn:endEvent id="first_end">
+      <bpmn:incoming>flow_first</bpmn:incoming>
+    </bpmn:endEvent>
+    <bpmn:endEvent id="second_end">
+      <bpmn:incoming>flow_second</bpmn:incoming>
+    </bpmn:endEvent>
+    <bpmn:sequenceFlow id="flow_start" sourceRef="start" targetRef="fork" />
+    <bpmn:sequenceFlow id="flow_first" sourceRef="fork" targetRef="first_end" />
+    <bpmn:sequenceFlow id="flow_second" sourceRef="fork" targetRef="second_end" />
+"""
+
+
+def test_outcome_of_several_ends_is_the_last_in_tree_order(engine: Engine, tiny_bpmn: Callable[[str], str]) -> None:
+    """Two branches that each reach an end: the outcome is the end the depth-first order reaches last."""
+    definition = load_sources({"tiny.bpmn": tiny_bpmn(TWO_ENDS_BODY)})["tiny"]
+    case, _ = engine.start(definition, {}, AT)
+    ends = [t.task_spec.name for t in case.workflow.get_tasks(state=TaskState.COMPLETED)
+            if t.task_spec.name.endswith("_end")]
+    assert case.is_completed
+    assert sorted(ends) == ["first_end", "second_end"]
+    assert case.outcome() == ends[-1]
 
 
 # --- submitted data -------------------------------------------------------------------------------------------
