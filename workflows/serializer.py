@@ -1,6 +1,7 @@
 """Workflow state serialized without its spec: the spec is stored once per process version."""
 from __future__ import annotations
 
+import weakref
 from typing import Any
 from uuid import UUID
 
@@ -23,8 +24,7 @@ class _StateOnlyConverter(BpmnWorkflowConverter):  # type: ignore[misc]
     def to_dict(self, workflow: BpmnWorkflow) -> dict[str, Any]:
         # WorkflowConverter.to_dict, with the top workflow's tasks converted by ``_task_dict``.
         registry = self.registry
-        # Keyed by the ids' integers: a UUID hashes in Python on every lookup, an int in C.
-        names = {task_id.int: str(task_id) for task_id in workflow.tasks}
+        names = _id_texts(workflow)
         tasks = {task_id.int: task for task_id, task in workflow.tasks.items()}
         return {
             "data": registry.convert(registry.clean(workflow.data)), "correlations": workflow.correlations,
@@ -43,6 +43,23 @@ class _StateOnlyConverter(BpmnWorkflowConverter):  # type: ignore[misc]
         self.subprocesses_from_dict(dct["subprocesses"], workflow)
         workflow.bpmn_events = self.registry.restore(dct.pop("bpmn_events", []))
         return workflow
+
+
+# Each workflow's task ids as text, keyed by the ids' integers (a UUID hashes in Python on every lookup, an int in C).
+# Spelling a UUID costs more than the rest of a small task's document, and a task keeps its id for life, so each id
+# is spelled once per live workflow rather than on every save.
+_ID_TEXTS: weakref.WeakKeyDictionary[BpmnWorkflow, dict[int, str]] = weakref.WeakKeyDictionary()
+
+
+def _id_texts(workflow: BpmnWorkflow) -> dict[int, str]:
+    """The text of every task id of ``workflow`` (and of ids it no longer holds), by the ids' integers."""
+    known = _ID_TEXTS.get(workflow)
+    if known is None:
+        known = _ID_TEXTS[workflow] = {}
+    for task_id in workflow.tasks:
+        if task_id.int not in known:
+            known[task_id.int] = str(task_id)
+    return known
 
 
 def _task_dict(task: Any, names: dict[int, str], tasks: dict[int, Any], registry: Any) -> dict[str, Any]:
