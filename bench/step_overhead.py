@@ -19,7 +19,8 @@ appraise_loan -> disburse_loan):
     That covers the form validation, the engine step, saving the state, inbox sync, the hash-chained
     audit event, the flush and the durable commit. The task id is looked up the way a client would
     (the open ``HumanTask`` row of the case), in a separate read session outside the timed region.
-    The worker's runtime keeps its workflow cache, as a real worker does.
+    The worker's runtime keeps its workflow cache, and the thread its command session and connection
+    (``Backend.transaction`` on SQLite), as a real worker thread does.
 
 Starting a case (``Engine.start`` vs. a ``cases.start_case`` transaction) is timed too but reported
 separately; it is not part of the per-step figures. Cases alternate A, B, A, B ... after a warm-up,
