@@ -76,7 +76,7 @@ class _KeptSession:
     """One thread's command session on SQLite, bound to a connection it keeps between commands.
 
     Checking a connection out of the pool and building a session around it cost ~60 µs per command,
-    a tenth of what a persisted step adds to the engine's own work. SQLite has no server whose restart
+    about a twentieth of what a persisted step adds to the engine's own work. SQLite has no server whose restart
     a kept connection could miss, and an idle one holds no lock and no snapshot. The connection is
     closed when the thread (or the backend) goes, or at exit, and only by the process that opened it.
     """
