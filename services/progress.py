@@ -19,7 +19,6 @@ from sqlalchemy import select
 from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
-from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
 
 from services import audit
@@ -107,8 +106,7 @@ def record(session: Session, runtime: Runtime, instance: ProcessInstance, step: 
     if saved.rowcount != 1:
         raise _lost_race()
     _ADD_EVENT.execute(session, event)
-    for key, value in changed.items():
-        set_committed_value(instance, key, value)
+    driver.set_committed(instance, changed)
     runtime.checkin(session, instance, case)
 
 

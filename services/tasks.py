@@ -11,10 +11,10 @@ from typing import Any
 from sqlalchemy import Select
 from sqlalchemy import select
 from sqlalchemy.orm import Session
-from sqlalchemy.orm.attributes import set_committed_value
 
 from services import audit
 from services import authz
+from services import driver
 from services import progress
 from services import task_rules
 from services.db import utcnow
@@ -119,8 +119,7 @@ def complete_task(session: Session, runtime: Runtime, actor: User, task_id: str,
     entry = audit.AuditEntry(type=AuditType.COMPLETED, actor=actor.username, at=at, task_name=row.task_name,
                              task_id=row.id, data=clean, routing=log.routing, idempotency_key=idempotency_key)
     progress.record(session, runtime, instance, progress.Step(case, log, ready_before, entry, closes=closes))
-    for key, value in closes.items():  # written below the ORM; keep the loaded row truthful
-        set_committed_value(row, key, value)
+    driver.set_committed(row, closes)  # written below the ORM; keep the loaded row truthful
     return instance
 
 

@@ -10,6 +10,7 @@ from sqlalchemy import bindparam
 from sqlalchemy import insert
 from sqlalchemy import inspect
 from sqlalchemy import select
+from sqlalchemy import update
 
 from services import cases
 from services import driver
@@ -26,6 +27,8 @@ USERS: Table = User.__table__  # type: ignore[assignment]
 EVENTS: Table = AuditEvent.__table__  # type: ignore[assignment]
 NAMED = driver.Prepared(select(*USERS.c).where(USERS.c.username == bindparam("username")))
 ADD_EVENT = driver.Prepared(insert(EVENTS).values({c.name: bindparam(c.name) for c in EVENTS.c if c.name != "id"}))
+USER_UNIT = driver.Prepared(update(USERS).where(USERS.c.id == bindparam("user_id")).values(
+    unit=bindparam("unit"), full_name=bindparam("full_name")))
 EVENT_ROWS = driver.Prepared(select(*EVENTS.c).where(EVENTS.c.actor == bindparam("actor")).order_by(EVENTS.c.seq))
 AT = dt.datetime(2026, 11, 30, 1, 2, 3, 456789, tzinfo=dt.UTC)
 
@@ -130,3 +133,20 @@ def test_the_saved_state_is_read_only_when_asked_for(backend: Backend, officer: 
         assert "state" not in vars(instance) and instance.state == expected and expected
         again = progress.lock_task(session, task_id)  # an object already loaded is refreshed the same way
         assert again is not None and again[0] is instance and instance.state == expected
+
+
+def test_values_written_below_the_orm_become_the_objects_committed_state(backend: Backend, officer: str) -> None:
+    """set_committed: the object reads what the statement wrote, looks unchanged, and a later edit flushes alone."""
+    with backend.transaction() as session:
+        user = users.get_user(session, officer)
+        user.unit = "10009"  # an edit the statement below supersedes
+        assert user in session.dirty
+        USER_UNIT.execute(session, {"user_id": user.id, "unit": "10002", "full_name": "Nguyễn Văn An (2)"})
+        driver.set_committed(user, {"unit": "10002", "full_name": "Nguyễn Văn An (2)"})
+        assert (user.unit, user.full_name) == ("10002", "Nguyễn Văn An (2)")
+        assert not session.is_modified(user)  # the superseded edit is gone: nothing left to flush
+        user.full_name = "Nguyễn Văn Ân"
+        assert inspect(user).attrs.full_name.history.deleted == ["Nguyễn Văn An (2)"]
+    with backend.sessions() as session:
+        stored = session.scalars(select(User).where(User.username == officer)).one()
+        assert (stored.unit, stored.full_name) == ("10002", "Nguyễn Văn Ân")
