@@ -229,6 +229,11 @@ def _percentiles(values: Sequence[float]) -> tuple[float, float, float]:
     return statistics.median(values), deciles[0], deciles[-1]
 
 
+def _per_step(cases: Sequence[CaseTiming]) -> float:
+    """Median ms per human step: the median case's steps together, divided by the steps in a case."""
+    return statistics.median(c.total_ms for c in cases) / len(STEPS)
+
+
 def _line(label: str, values: Sequence[float]) -> str:
     median, p10, p90 = _percentiles(values)
     return f"{label:<34} median {median:8.3f}   p10 {p10:8.3f}   p90 {p90:8.3f}   (n={len(values)})"
@@ -279,13 +284,12 @@ def report(memory: list[CaseTiming], persisted: list[CaseTiming], warmup: int, d
     print(_line("  (a) Engine.start", [c.start_ms for c in memory]))
     print(_line("  (b) start_case txn + commit", [c.start_ms for c in persisted]))
     quarter = max(len(persisted) // 4, 1)
-    first = statistics.median(ms for c in persisted[:quarter] for ms in c.step_ms)
-    last = statistics.median(ms for c in persisted[-quarter:] for ms in c.step_ms)
+    first, last = (_per_step(cases) for cases in (persisted[:quarter], persisted[-quarter:]))
     print(f"(b) median per step, first vs last quarter of the cases (drift as the database grows): "
           f"{first:.3f} / {last:.3f} ms")
     print(f"bare durable SQLite commit on this disk (every persisted step pays one): "
           f"median {bare_commit_ms(database.parent):.3f} ms")
-    step_a, step_b = (statistics.median(c.total_ms for c in side) / len(STEPS) for side in (memory, persisted))
+    step_a, step_b = _per_step(memory), _per_step(persisted)
     print(f"median per step (a case's {len(STEPS)} steps together / {len(STEPS)}): (a) {step_a:.3f} ms, "
           f"(b) {step_b:.3f} ms, added by persistence {step_b - step_a:.3f} ms")
     print(f"overhead_ratio {step_b / step_a:.2f}")
