@@ -229,9 +229,9 @@ def _percentiles(values: Sequence[float]) -> tuple[float, float, float]:
     return statistics.median(values), deciles[0], deciles[-1]
 
 
-def _per_step(cases: Sequence[CaseTiming]) -> float:
+def _per_step(timings: Sequence[CaseTiming]) -> float:
     """Median ms per human step: the median case's steps together, divided by the steps in a case."""
-    return statistics.median(c.total_ms for c in cases) / len(STEPS)
+    return statistics.median(c.total_ms for c in timings) / len(STEPS)
 
 
 def _line(label: str, values: Sequence[float]) -> str:
@@ -284,7 +284,7 @@ def report(memory: list[CaseTiming], persisted: list[CaseTiming], warmup: int, d
     print(_line("  (a) Engine.start", [c.start_ms for c in memory]))
     print(_line("  (b) start_case txn + commit", [c.start_ms for c in persisted]))
     quarter = max(len(persisted) // 4, 1)
-    first, last = (_per_step(cases) for cases in (persisted[:quarter], persisted[-quarter:]))
+    first, last = _per_step(persisted[:quarter]), _per_step(persisted[-quarter:])
     print(f"(b) median per step, first vs last quarter of the cases (drift as the database grows): "
           f"{first:.3f} / {last:.3f} ms")
     print(f"bare durable SQLite commit on this disk (every persisted step pays one): "
