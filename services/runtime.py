@@ -1,8 +1,8 @@
 """The process runtime shared by every request of one worker: parsed versions and a case cache.
 
-Parsed specs are cached by version id. Live workflows are cached by case id together with the case's
-state token; a command takes its workflow out of the cache, and puts it back only once its transaction
-has committed, so a rolled-back command can never leak its half-changed workflow to the next one.
+Parsed specs are cached by version id. Live workflows of running cases are cached by case id together with
+the case's state token; a command takes its workflow out of the cache, and puts it back only once its
+transaction has committed, so a rolled-back command can never leak its half-changed workflow to the next one.
 """
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from services.models import ProcessInstance
 from services.models import ProcessVersion
+from services.status import InstanceStatus
 from workflows.calendar import WorkingCalendar
 from workflows.engine import Case
 from workflows.engine import Engine
@@ -56,7 +57,13 @@ class Runtime:
         return self.engine.load(self.definition(session, instance.process_version_id), instance.state)
 
     def checkin(self, session: Session, instance: ProcessInstance, case: Case) -> None:
-        """Offer ``case`` back to the cache once ``session`` commits with ``instance``'s new token."""
+        """Offer ``case`` back to the cache once ``session`` commits with ``instance``'s new token.
+
+        A case that has ended takes no more commands, so its workflow (~40 KB) is let go rather than kept
+        until running cases push it out.
+        """
+        if instance.status != InstanceStatus.RUNNING:
+            return
         session.info.setdefault(_STAGED, []).append((self, instance, case))
 
     def _keep(self, instance: ProcessInstance, case: Case) -> None:
